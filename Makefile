@@ -68,5 +68,10 @@ notebooks: kernel
 	done
 	$(GO) run ./internal/cmd/nbcheck -executed $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS)))
 
+# lossbook against PyTorch on issue #4's workloads (CE, bag-of-embeddings, transformer), alternating, in one run.
+# Takes a few minutes; BENCHFLAGS passes flags, e.g. make bench BENCHFLAGS="-workloads ce -cpuprofile build/prof".
+bench:
+	$(GO) run ./cmd/lossbook bench $(BENCHFLAGS)
+
 clean:
 	rm -rf bin build
