@@ -117,6 +117,22 @@ class Workload:
         return times, loss
 
 
+def blas_libraries():
+    """The BLAS/LAPACK shared libraries this process has loaded (Debian's python3-torch takes libblas.so.3, which
+    the alternatives system points at the reference BLAS or OpenBLAS)."""
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1]
+                name = os.path.basename(path)
+                if "blas" in name or "lapack" in name or "mkl" in name:
+                    libs.add(os.path.realpath(path))
+    except OSError:
+        pass
+    return sorted(libs)
+
+
 def peak_rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
 
@@ -135,7 +151,8 @@ def serve():
                 times, loss = workload.run(req["steps"])
                 resp = {"times": times, "loss": loss}
             elif cmd == "info":
-                resp = {"torch": torch.__version__, "threads": torch.get_num_threads(), "peak_rss": peak_rss()}
+                resp = {"torch": torch.__version__, "threads": torch.get_num_threads(), "peak_rss": peak_rss(),
+                        "blas": blas_libraries()}
             else:
                 resp = {"error": "unknown command %r" % cmd}
         except Exception as e:  # reported to Go, which names the request
@@ -160,9 +177,9 @@ def main():
     w = Workload(args.workload, DEFAULTS[args.workload])
     w.run(1)  # warm-up
     times, loss = w.run(args.steps)
-    print("%s: median %.4f s over %d steps (loss %.4f), torch %s, %d threads, peak RSS %.0f MB" % (
+    print("%s: median %.4f s over %d steps (loss %.4f), torch %s, %d threads, peak RSS %.0f MB, BLAS %s" % (
         args.workload, statistics.median(times), args.steps, loss, torch.__version__, torch.get_num_threads(),
-        peak_rss() / 1e6))
+        peak_rss() / 1e6, " ".join(blas_libraries())))
 
 
 if __name__ == "__main__":

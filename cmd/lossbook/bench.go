@@ -40,6 +40,7 @@ type benchOptions struct {
 	script     string
 	threads    int
 	noTorch    bool
+	torchBLAS  string
 	cpuProfile string
 	profSteps  int
 }
@@ -56,6 +57,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.script, "script", "scripts/bench_torch.py", "PyTorch side of the benchmark")
 	fs.IntVar(&o.threads, "threads", runtime.NumCPU(), "torch.set_num_threads")
 	fs.BoolVar(&o.noTorch, "notorch", false, "measure lossbook only")
+	fs.StringVar(&o.torchBLAS, "torchblas", "", "directory put first in PyTorch's LD_LIBRARY_PATH to choose its libblas.so.3, "+
+		"e.g. /usr/lib/x86_64-linux-gnu/blas for Debian's reference BLAS (default: the system's alternative)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "directory for a CPU profile of lossbook's steps per workload (<workload>.pprof)")
 	fs.IntVar(&o.profSteps, "profilesteps", 3, "steps profiled per workload with -cpuprofile, after the rounds")
 	fs.Usage = func() {
@@ -101,7 +104,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "lossbook bench: %d CPUs, GOMAXPROCS %d, backend %s, %s\n", runtime.NumCPU(),
 		runtime.GOMAXPROCS(0), backend.Name(), kit.Name)
 	if torch != nil {
-		fmt.Fprintf(stdout, "torch %s with %d threads (%s %s)\n", torch.version, torch.threads, o.python, o.script)
+		fmt.Fprintf(stdout, "torch %s with %d threads (%s %s), BLAS: %s\n", torch.version, torch.threads, o.python,
+			o.script, strings.Join(torch.blas, " "))
 	}
 	fmt.Fprintf(stdout, "rounds %d, about %gs per side and round, %d warm-up steps; load average at start: %s\n",
 		o.rounds, o.seconds, o.warmup, loadAverage())
@@ -180,6 +184,8 @@ func measure(w bench.Workload, kit bench.Kit, torch *torchProcess, o benchOption
 					}
 					res.lossbook = append(res.lossbook, t)
 				}
+				runtime.GC() // untimed: the collector must not run beside PyTorch's steps
+
 			} else if torch != nil {
 				times, loss, err := torch.run(res.torchPerRound)
 				if err != nil {
@@ -305,6 +311,7 @@ type torchProcess struct {
 	out     *bufio.Scanner
 	version string
 	threads int
+	blas    []string
 }
 
 func startTorch(o benchOptions, stderr io.Writer) (*torchProcess, error) {
@@ -313,6 +320,9 @@ func startTorch(o benchOptions, stderr io.Writer) (*torchProcess, error) {
 	}
 	cmd := exec.Command(o.python, o.script, "--serve", "--threads", strconv.Itoa(o.threads))
 	cmd.Stderr = stderr
+	if o.torchBLAS != "" {
+		cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+o.torchBLAS+string(os.PathListSeparator)+os.Getenv("LD_LIBRARY_PATH"))
+	}
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -329,12 +339,13 @@ func startTorch(o benchOptions, stderr io.Writer) (*torchProcess, error) {
 	var info struct {
 		Torch   string
 		Threads int
+		BLAS    []string
 	}
 	if err := t.call(map[string]any{"cmd": "info"}, &info); err != nil {
 		t.close()
 		return nil, err
 	}
-	t.version, t.threads = info.Torch, info.Threads
+	t.version, t.threads, t.blas = info.Torch, info.Threads, info.BLAS
 	return t, nil
 }
 
