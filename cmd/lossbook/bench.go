@@ -40,6 +40,7 @@ type benchOptions struct {
 	script     string
 	threads    int
 	noTorch    bool
+	small      bool
 	torchBLAS  string
 	cpuProfile string
 	profSteps  int
@@ -57,6 +58,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.script, "script", "scripts/bench_torch.py", "PyTorch side of the benchmark")
 	fs.IntVar(&o.threads, "threads", runtime.NumCPU(), "torch.set_num_threads")
 	fs.BoolVar(&o.noTorch, "notorch", false, "measure lossbook only")
+	fs.BoolVar(&o.small, "small", false, "toy sizes, to check the set-up end to end in seconds (the numbers mean nothing)")
 	fs.StringVar(&o.torchBLAS, "torchblas", "", "directory put first in PyTorch's LD_LIBRARY_PATH to choose its libblas.so.3, "+
 		"e.g. /usr/lib/x86_64-linux-gnu/blas for Debian's reference BLAS (default: the system's alternative)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "directory for a CPU profile of lossbook's steps per workload (<workload>.pprof)")
@@ -82,6 +84,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	workloads, err := bench.Find(strings.Split(o.workloads, ","))
 	if err != nil {
 		return err
+	}
+	if o.small {
+		for i, w := range workloads {
+			workloads[i] = w.Small()
+		}
 	}
 	backend, err := lib.Backend()
 	if err != nil {

@@ -60,6 +60,20 @@ func Workloads() []Workload {
 	}
 }
 
+// Small returns the workload at toy sizes that run in milliseconds, to check that everything works end to end
+// (tests, `lossbook bench -small`).
+func (w Workload) Small() Workload {
+	switch w.Name {
+	case "ce":
+		w.Config = Config{"batch": 8, "classes": 50}
+	case "bag":
+		w.Config = Config{"vocab": 50, "dim": 8, "seq": 12, "batch": 6, "classes": 2}
+	case "transformer":
+		w.Config = Config{"vocab": 40, "dim": 16, "heads": 4, "layers": 2, "ffn": 32, "seq": 10, "batch": 4}
+	}
+	return w
+}
+
 // Find returns the workloads with the given names, in the order given, or an error naming the valid ones.
 func Find(names []string) ([]Workload, error) {
 	all := Workloads()

@@ -7,26 +7,13 @@ import (
 	"github.com/lossbook/lossbook/lib"
 )
 
-// toy shrinks a workload to a size that runs in milliseconds.
-func toy(w Workload) Workload {
-	switch w.Name {
-	case "ce":
-		w.Config = Config{"batch": 8, "classes": 50}
-	case "bag":
-		w.Config = Config{"vocab": 50, "dim": 8, "seq": 12, "batch": 6, "classes": 2}
-	case "transformer":
-		w.Config = Config{"vocab": 40, "dim": 16, "heads": 4, "layers": 2, "ffn": 32, "seq": 10, "batch": 4}
-	}
-	return w
-}
-
 // TestWorkloadsTrain runs every workload at toy size: the CE gives the same finite loss at every step, and the
 // training steps lower the loss on their fixed batch.
 func TestWorkloadsTrain(t *testing.T) {
 	for _, kit := range []Kit{GoMLXKit()} {
 		for _, w := range Workloads() {
 			t.Run(kit.Name+"/"+w.Name, func(t *testing.T) {
-				r, err := toy(w).Prepare(lib.MustBackend(), kit)
+				r, err := w.Small().Prepare(lib.MustBackend(), kit)
 				if err != nil {
 					t.Fatal(err)
 				}
