@@ -15,7 +15,7 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks-committed notebooks lab-test clean
+.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks-committed notebooks lab-test bench clean
 
 all: test
 

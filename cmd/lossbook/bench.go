@@ -41,6 +41,7 @@ type benchOptions struct {
 	threads    int
 	noTorch    bool
 	small      bool
+	kit        string
 	torchBLAS  string
 	cpuProfile string
 	profSteps  int
@@ -58,6 +59,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.script, "script", "scripts/bench_torch.py", "PyTorch side of the benchmark")
 	fs.IntVar(&o.threads, "threads", runtime.NumCPU(), "torch.set_num_threads")
 	fs.BoolVar(&o.noTorch, "notorch", false, "measure lossbook only")
+	fs.StringVar(&o.kit, "kit", "lossbook", `loss and optimizer: "lossbook" (lossbook's own) or "gomlx" (GoMLX v0.26's, the issue's baseline)`)
 	fs.BoolVar(&o.small, "small", false, "toy sizes, to check the set-up end to end in seconds (the numbers mean nothing)")
 	fs.StringVar(&o.torchBLAS, "torchblas", "", "directory put first in PyTorch's LD_LIBRARY_PATH to choose its libblas.so.3, "+
 		"e.g. /usr/lib/x86_64-linux-gnu/blas for Debian's reference BLAS (default: the system's alternative)")
@@ -80,6 +82,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if o.rounds < 1 || o.warmup < 1 || o.seconds <= 0 {
 		return fmt.Errorf("-rounds %d and -warmup %d must be at least 1, -seconds %g positive", o.rounds, o.warmup, o.seconds)
+	}
+	kit, ok := bench.Kits()[o.kit]
+	if !ok {
+		return fmt.Errorf(`unknown -kit %q (valid: "lossbook", "gomlx")`, o.kit)
 	}
 	workloads, err := bench.Find(strings.Split(o.workloads, ","))
 	if err != nil {
@@ -107,7 +113,6 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 		defer torch.close()
 	}
-	kit := bench.GoMLXKit()
 	fmt.Fprintf(stdout, "lossbook bench: %d CPUs, GOMAXPROCS %d, backend %s, %s\n", runtime.NumCPU(),
 		runtime.GOMAXPROCS(0), backend.Name(), kit.Name)
 	if torch != nil {

@@ -10,7 +10,7 @@ import (
 // TestWorkloadsTrain runs every workload at toy size: the CE gives the same finite loss at every step, and the
 // training steps lower the loss on their fixed batch.
 func TestWorkloadsTrain(t *testing.T) {
-	for _, kit := range []Kit{GoMLXKit()} {
+	for _, kit := range []Kit{LossbookKit(), GoMLXKit()} {
 		for _, w := range Workloads() {
 			t.Run(kit.Name+"/"+w.Name, func(t *testing.T) {
 				r, err := w.Small().Prepare(lib.MustBackend(), kit)
