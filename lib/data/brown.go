@@ -32,7 +32,7 @@ type Sentence struct {
 	Tags  []string
 }
 
-// Text joins the words with single spaces (Brown writes quotes as `` and '').
+// Text joins the words with single spaces (Brown writes quotes as “ and ”).
 func (s Sentence) Text() string { return strings.Join(s.Words, " ") }
 
 // Sentences returns the document's sentences in order.

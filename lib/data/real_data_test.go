@@ -57,4 +57,3 @@ func (l testLog) Write(b []byte) (int, error) {
 	l.t.Log(string(b))
 	return len(b), nil
 }
-
