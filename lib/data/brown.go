@@ -32,7 +32,8 @@ type Sentence struct {
 	Tags  []string
 }
 
-// Text joins the words with single spaces (Brown writes quotes as “ and ”).
+// Text joins the words with single spaces. Brown writes an opening quote as two backquotes and a closing
+// quote as two apostrophes, and Text leaves them so.
 func (s Sentence) Text() string { return strings.Join(s.Words, " ") }
 
 // Sentences returns the document's sentences in order.
