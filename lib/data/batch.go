@@ -188,7 +188,7 @@ const nspStream = 0x45b
 
 // NSPBatch is a batch of sentence pairs for next-sentence prediction.
 type NSPBatch struct {
-	tokenize.Encoding         // [CLS] A [SEP] B [SEP], token types 0/1, padded to the batch's longest
+	tokenize.Encoding          // [CLS] A [SEP] B [SEP], token types 0/1, padded to the batch's longest
 	NextSentenceLabels []int32 // 0 when B follows A, 1 when B is random (Hugging Face's next_sentence_label)
 }
 
