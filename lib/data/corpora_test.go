@@ -167,7 +167,7 @@ func spamFixture() map[string][]byte {
 		"hard-ham-1/00004.ddd.txt": []byte("Subject: newsletter\nContent-Type: text/html\n\n<html><head><title>x</title><style>p{}</style></head><body><p>Your   Daily\nDilbert &amp; more</p><br>Bye</body></html>\n"),
 		"spam-1/00005.eee.txt":     []byte("Subject: WIN\nContent-Transfer-Encoding: base64\n\nRlJFRSBNT05FWSBub3ch\n"),
 		"spam-1/00006.fff.txt":     []byte("From z@z  Fri Aug 23 2002\nSubject: WIN again\nContent-Transfer-Encoding: base64\n\nRlJFRSBNT05FWSBub3ch\n"), // same body: duplicate
-		"spam-2/00007.ggg.txt":     []byte("Subject: same body as a ham\r\n\r\nI can't reproduce this error.\r\n"),                          // CRLF copy of 00001's body: duplicate
+		"spam-2/00007.ggg.txt":     []byte("Subject: same body as a ham\r\n\r\nI can't reproduce this error.\r\n"),                                       // CRLF copy of 00001's body: duplicate
 		"spam-2/00008.hhh.txt":     []byte("Subject: no body\n"),
 	}
 }
