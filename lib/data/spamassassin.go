@@ -252,7 +252,7 @@ func partText(h textproto.MIMEHeader, body []byte, depth int) string {
 		if len(htmls) > 0 {
 			return strings.Join(htmls, "\n")
 		}
-		return decodeUTF8OrLatin1(body)
+		// No part found (a boundary that does not match the header's, as in some spam): read it as one text.
 	}
 	text := decodeUTF8OrLatin1(body)
 	if mediaType == "text/html" || looksLikeHTML(text) {
