@@ -177,3 +177,26 @@ func TestMetadataURL(t *testing.T) {
 		t.Errorf("metadata URL %q", got)
 	}
 }
+
+func TestProgressReports(t *testing.T) {
+	var log strings.Builder
+	p := newProgress(&log, "big.tgz", 5_000_000)
+	p.Write(make([]byte, 5_000_000))
+	p.done(nil)
+	if !strings.Contains(log.String(), "fetching big.tgz (5.0 MB)") || !strings.Contains(log.String(), "fetched big.tgz, 5.0 MB") {
+		t.Errorf("progress for a large download said %q", log.String())
+	}
+	log.Reset()
+	p = newProgress(&log, "small.json", 1000)
+	p.Write(make([]byte, 1000))
+	p.done(nil)
+	if log.Len() != 0 {
+		t.Errorf("progress for a small download said %q, want nothing", log.String())
+	}
+	log.Reset()
+	p = newProgress(&log, "big.tgz", 0) // size unknown
+	p.done(errors.New("boom"))
+	if !strings.Contains(log.String(), "failed") {
+		t.Errorf("progress for a failed download said %q", log.String())
+	}
+}
