@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -308,5 +309,34 @@ func TestSwordCorruptDeb(t *testing.T) {
 	f.publish("/debian/"+en.Package.Filename, bad)
 	if _, err := en.Open(ctx, opts); err == nil || !strings.Contains(err.Error(), "not a .deb") {
 		t.Errorf("error %v, want one saying it is not a .deb", err)
+	}
+}
+
+func TestSplitVersePairsByChapter(t *testing.T) {
+	var pairs []VersePair
+	for _, s := range KJVSlots()[:2000] { // Genesis 1 to Exodus 11 or so
+		pairs = append(pairs, VersePair{Ref: s.Ref, Source: "en", Target: "es"})
+	}
+	parts, err := SplitVersePairs(pairs, 11, 0.8, 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	where := map[string]int{}
+	total := 0
+	for i, p := range parts {
+		total += len(p)
+		for _, v := range p {
+			ch := v.Ref.Book + " " + strconv.Itoa(v.Ref.Chapter)
+			if j, ok := where[ch]; ok && j != i {
+				t.Fatalf("chapter %s is in parts %d and %d", ch, j, i)
+			}
+			where[ch] = i
+		}
+	}
+	if total != len(pairs) {
+		t.Errorf("%d pairs in the parts, want %d", total, len(pairs))
+	}
+	if frac := float64(len(parts[0])) / float64(total); frac < 0.7 || frac > 0.9 {
+		t.Errorf("first part holds %.2f of the verses, want about 0.8", frac)
 	}
 }
