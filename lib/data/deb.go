@@ -38,7 +38,7 @@ func (p DebianPackage) Fetch(ctx context.Context, opts Options) (string, error) 
 	opts = opts.resolved()
 	want, err := parseSHA256Hex(p.SHA256)
 	if err != nil {
-		return "", fmt.Errorf("Debian package %s: %w", p, err)
+		return "", fmt.Errorf("data: Debian package %s: %w", p, err)
 	}
 	u := opts.DebianMirror + "/" + p.Filename
 	resolve := func() (string, error) { return u, nil }
@@ -46,11 +46,11 @@ func (p DebianPackage) Fetch(ctx context.Context, opts Options) (string, error) 
 	if err != nil {
 		var se *StatusError
 		if errors.As(err, &se) && se.Status == 404 {
-			return "", fmt.Errorf("Debian package %s is not installed and the mirror %s does not have it (%w); "+
+			return "", fmt.Errorf("data: Debian package %s is not installed and the mirror %s does not have it (%w); "+
 				"install it with `apt-get install %s`, or set %s to a mirror that keeps %s",
 				p, opts.DebianMirror, err, p.Name, EnvDebianMirror, p.Filename)
 		}
-		return "", fmt.Errorf("Debian package %s (not installed; `apt-get install %s` avoids the download): %w", p, p.Name, err)
+		return "", fmt.Errorf("data: Debian package %s (not installed; `apt-get install %s` avoids the download): %w", p, p.Name, err)
 	}
 	return f, nil
 }

@@ -91,7 +91,7 @@ func verifyFile(path string, d digest) error {
 	return nil
 }
 
-// cachedDownload returns the path of a verified copy of url in the cache, at cacheRel (relative to
+// cachedDownload returns the path of a verified copy of a file in the cache, at cacheRel (relative to
 // opts.CacheDir). A cached file that fails verification (corrupt, truncated, tampered) is fetched again. The
 // download goes to a temporary file in the same directory, is verified, and only then renamed into place, so
 // the cache never holds a partial or unverified file.
@@ -210,28 +210,4 @@ func offlineHint(opts Options) string {
 		"(%s, set %s); when offline, copy a filled cache to %s (set %s), or install the Debian packages "+
 		"(apt-get install sword-text-kjv sword-text-sparv)",
 		opts.NPMRegistry, EnvNPMRegistry, opts.DebianMirror, EnvDebianMirror, opts.CacheDir, EnvCache)
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same directory and a rename.
-func writeFileAtomic(path string, data []byte) (err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -65,13 +65,13 @@ func sha256Hex(b []byte) string {
 
 // makeDeb builds a .deb: an ar archive with debian-binary, control.tar.xz and data.tar.xz holding files
 // (paths relative to the root, e.g. "usr/share/sword/...").
-func makeDeb(t testing.TB, files map[string][]byte) []byte {
-	t.Helper()
+// It panics on error (xz only fails on bad parameters), so that it can run outside a test.
+func makeDeb(_ testing.TB, files map[string][]byte) []byte {
 	tarXZ := func(files map[string][]byte) []byte {
 		var buf bytes.Buffer
 		xw, err := xz.NewWriter(&buf)
 		if err != nil {
-			t.Fatal(err)
+			panic(err)
 		}
 		tw := tar.NewWriter(xw)
 		for _, name := range sortedKeys(files) {

@@ -41,7 +41,7 @@ func (p NPMPackage) Fetch(ctx context.Context, opts Options) (string, error) {
 	opts = opts.resolved()
 	want, err := parseSRI(p.Integrity)
 	if err != nil {
-		return "", fmt.Errorf("npm package %s: %w", p, err)
+		return "", fmt.Errorf("data: npm package %s: %w", p, err)
 	}
 	resolve := func() (string, error) {
 		meta, err := p.metadata(ctx, opts)
@@ -49,14 +49,14 @@ func (p NPMPackage) Fetch(ctx context.Context, opts Options) (string, error) {
 			return "", err
 		}
 		if meta.Dist.Integrity != p.Integrity {
-			return "", fmt.Errorf("npm package %s: the registry %s announces integrity %s, but lossbook pins %s",
+			return "", fmt.Errorf("data: npm package %s: the registry %s announces integrity %s, but lossbook pins %s",
 				p, opts.NPMRegistry, meta.Dist.Integrity, p.Integrity)
 		}
 		return meta.Dist.Tarball, nil
 	}
 	f, err := cachedDownload(ctx, opts, resolve, p.cacheRel(), want, p.Size, p.String())
 	if err != nil {
-		return "", fmt.Errorf("npm package %s: %w", p, err)
+		return "", fmt.Errorf("data: npm package %s: %w", p, err)
 	}
 	return f, nil
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 )
@@ -181,22 +182,31 @@ func TestZTextErrors(t *testing.T) {
 	}
 }
 
-// fixtureSword returns modules whose .deb files the fake mirror serves, built from the fixture modules.
-func fixtureSword(t *testing.T, f *fakeServer) (en, es SwordModule) {
+// fixtureDebs holds the .deb files of the fixture modules, built once (xz compression takes a moment).
+var fixtureDebs = sync.OnceValue(func() [2][]byte {
 	enFiles, esFiles := fixtureModules()
-	mod := func(id string, files map[string][]byte, name string) SwordModule {
-		data := map[string][]byte{"usr/share/doc/" + name + "/copyright": []byte("public domain\n")}
+	var debs [2][]byte
+	for i, files := range []map[string][]byte{enFiles, esFiles} {
+		data := map[string][]byte{"usr/share/doc/fixture/copyright": []byte("public domain\n")}
 		for k, v := range files {
 			data["usr/share/sword/"+k] = v
 		}
-		deb := makeDeb(t, data)
+		debs[i] = makeDeb(nil, data)
+	}
+	return debs
+})
+
+// fixtureSword returns modules whose .deb files (built from the fixture modules) the fake mirror serves.
+func fixtureSword(t *testing.T, f *fakeServer) (en, es SwordModule) {
+	debs := fixtureDebs()
+	mod := func(id string, deb []byte, name string) SwordModule {
 		p := DebianPackage{Name: name, Version: "1.0-1", Filename: "pool/main/s/" + name + "/" + name + "_1.0-1_all.deb", SHA256: sha256Hex(deb), Size: int64(len(deb))}
 		if f != nil {
 			f.publish("/debian/"+p.Filename, deb)
 		}
 		return SwordModule{ID: id, Package: p}
 	}
-	return mod("engKJV2006eb", enFiles, "sword-text-kjv"), mod("spaRV1909eb", esFiles, "sword-text-sparv")
+	return mod("engKJV2006eb", debs[0], "sword-text-kjv"), mod("spaRV1909eb", debs[1], "sword-text-sparv")
 }
 
 func TestSwordFromDeb(t *testing.T) {
