@@ -129,12 +129,14 @@ func (t *Tokenizer) appendWordPiece(ids []int32, buf []byte, word string) ([]int
 }
 
 // Decode turns ids back into text: tokens are joined with spaces, a "##" continuation is glued to the token
-// before it, and special tokens are left out when skipSpecial is set. For text whose words are all in the
-// vocabulary, Decode(Encode(text), true) equals strings.Join(BasicTokenize(text, opts), " ").
+// before it, and the five special tokens ([UNK] included, as Hugging Face's skip_special_tokens does) are left
+// out when skipSpecial is set. Unlike Hugging Face's default (clean_up_tokenization_spaces), the space before
+// punctuation stays, so that for text whose words are all in the vocabulary Decode(Encode(text), true) equals
+// strings.Join(BasicTokenize(text, opts), " ").
 func (t *Tokenizer) Decode(ids []int32, skipSpecial bool) string {
 	var b strings.Builder
 	for _, id := range ids {
-		if skipSpecial && t.special.IsSpecial(id) && id != t.special.UNK {
+		if skipSpecial && t.special.IsSpecial(id) {
 			continue
 		}
 		tok := t.vocab.Token(id)
