@@ -239,3 +239,31 @@ func TestTrainingGraphHasNoCube(t *testing.T) {
 	}
 	t.Logf("%d nodes, the largest has %d elements", len(g.Nodes()), largest)
 }
+
+// TestDropoutOnlyInTraining checks that Dropout changes the outputs in training mode and is a no-op otherwise.
+func TestDropoutOnlyInTraining(t *testing.T) {
+	base := models.Transformer{VocabSize: 20, MaxLen: 8, Dim: 8, NumHeads: 2, NumLayers: 2, FFNDim: 16, DType: dtypes.Float64}
+	withDropout := base
+	withDropout.Dropout = 0.5
+	tokens := [][]int32{{3, 4, 5, 6}, {7, 8, 9, 1}}
+	ctx := context.New()
+	run := func(m models.Transformer, training bool) []float64 {
+		exec := context.MustNewExec(lib.MustBackend(), ctx.Reuse(), func(ctx *context.Context, tokens *Node) *Node {
+			ctx.SetTraining(tokens.Graph(), training)
+			return m.PooledLogits(ctx, m.Encode(ctx, tokens, nil, nil), 2)
+		})
+		defer exec.Finalize()
+		return tensors.MustCopyFlatData[float64](exec.MustExec(tokens)[0])
+	}
+	// Create the variables once, without dropout.
+	context.MustNewExec(lib.MustBackend(), ctx, func(ctx *context.Context, tokens *Node) *Node {
+		return base.PooledLogits(ctx, base.Encode(ctx, tokens, nil, nil), 2)
+	}).MustExec(tokens)
+	plain := run(base, false)
+	if got := run(withDropout, false); fmt.Sprint(got) != fmt.Sprint(plain) {
+		t.Errorf("dropout changed the inference outputs: %v, want %v", got, plain)
+	}
+	if got := run(withDropout, true); fmt.Sprint(got) == fmt.Sprint(plain) {
+		t.Errorf("dropout 0.5 in training mode left the outputs unchanged: %v", got)
+	}
+}
