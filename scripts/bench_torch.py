@@ -4,7 +4,7 @@
 `lossbook bench` starts this script with --serve and drives it through stdin/stdout, one JSON object per line,
 alternating its own steps with PyTorch's:
     {"cmd": "setup", "workload": "ce", "config": {"batch": 1024, "classes": 32000}}  -> {"ok": true}
-    {"cmd": "run", "steps": 5}    -> {"times": [seconds per step...], "loss": last loss}
+    {"cmd": "run", "steps": 5}    -> {"times": [seconds per step...], "cpu": [CPU seconds per step...], "loss": last loss}
     {"cmd": "info"}               -> {"torch": version, "threads": n, "peak_rss": bytes}
 The sizes come from Go (internal/bench.Workloads), so both sides run the same work. Standalone:
     /usr/bin/python3 scripts/bench_torch.py --workload ce --steps 5
@@ -109,12 +109,14 @@ class Workload:
         return loss.item()
 
     def run(self, steps):
-        times, loss = [], None
+        """Runs steps; returns the wall and the CPU (all threads) seconds of each, and the last loss."""
+        times, cpu, loss = [], [], None
         for _ in range(steps):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             loss = self.step()
             times.append(time.perf_counter() - start)
-        return times, loss
+            cpu.append(time.process_time() - start_cpu)
+        return times, cpu, loss
 
 
 def blas_libraries():
@@ -148,8 +150,8 @@ def serve():
                 workload = Workload(req["workload"], req["config"])
                 resp = {"ok": True}
             elif cmd == "run":
-                times, loss = workload.run(req["steps"])
-                resp = {"times": times, "loss": loss}
+                times, cpu, loss = workload.run(req["steps"])
+                resp = {"times": times, "cpu": cpu, "loss": loss}
             elif cmd == "info":
                 resp = {"torch": torch.__version__, "threads": torch.get_num_threads(), "peak_rss": peak_rss(),
                         "blas": blas_libraries()}
@@ -176,7 +178,7 @@ def main():
         p.error("give --serve or --workload")
     w = Workload(args.workload, DEFAULTS[args.workload])
     w.run(1)  # warm-up
-    times, loss = w.run(args.steps)
+    times, _, loss = w.run(args.steps)
     print("%s: median %.4f s over %d steps (loss %.4f), torch %s, %d threads, peak RSS %.0f MB, BLAS %s" % (
         args.workload, statistics.median(times), args.steps, loss, torch.__version__, torch.get_num_threads(),
         peak_rss() / 1e6, " ".join(blas_libraries())))

@@ -16,6 +16,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -139,8 +140,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 type benchResult struct {
 	w                bench.Workload
 	lossbook, torch  []float64 // seconds per step
-	peakRSS          int64     // lossbook's, bytes; -1 if unknown
-	peakRSSWhole     bool      // peakRSS covers the whole process, not just this workload
+	lossbookCPU      []float64 // CPU seconds per step (all threads)
+	torchCPU         []float64
+	peakRSS          int64 // lossbook's, bytes; -1 if unknown
+	peakRSSWhole     bool  // peakRSS covers the whole process, not just this workload
 	torchPeakRSS     int64
 	lossbookLoss     float64
 	torchLoss        float64
@@ -160,10 +163,12 @@ func measure(w bench.Workload, kit bench.Kit, torch *torchProcess, o benchOption
 		return res, err
 	}
 	defer runner.Close()
+	var lastCPU float64
 	lossbookStep := func() (float64, error) {
-		start := time.Now()
+		start, startCPU := time.Now(), cpuSeconds()
 		loss, err := runner.Step()
 		res.lossbookLoss = loss
+		lastCPU = cpuSeconds() - startCPU
 		return time.Since(start).Seconds(), err
 	}
 	var warm float64
@@ -178,7 +183,7 @@ func measure(w bench.Workload, kit bench.Kit, torch *torchProcess, o benchOption
 		if err := torch.setup(w); err != nil {
 			return res, err
 		}
-		times, _, err := torch.run(o.warmup)
+		times, _, _, err := torch.run(o.warmup)
 		if err != nil {
 			return res, err
 		}
@@ -195,15 +200,17 @@ func measure(w bench.Workload, kit bench.Kit, torch *torchProcess, o benchOption
 						return res, err
 					}
 					res.lossbook = append(res.lossbook, t)
+					res.lossbookCPU = append(res.lossbookCPU, lastCPU)
 				}
 				runtime.GC() // untimed: the collector must not run beside PyTorch's steps
 
 			} else if torch != nil {
-				times, loss, err := torch.run(res.torchPerRound)
+				times, cpu, loss, err := torch.run(res.torchPerRound)
 				if err != nil {
 					return res, err
 				}
 				res.torch = append(res.torch, times...)
+				res.torchCPU = append(res.torchCPU, cpu...)
 				res.torchLoss = loss
 			}
 		}
@@ -244,7 +251,7 @@ func stepsFor(target, step float64) int {
 
 func printResults(w io.Writer, results []benchResult, withTorch bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "workload\tlossbook\ttorch\ttorch/lossbook\ttarget\tmet\tlossbook peak RSS\ttorch peak RSS\tsteps (lossbook, torch)")
+	fmt.Fprintln(tw, "workload\tlossbook\ttorch\ttorch/lossbook\ttarget\tmet\tlossbook peak RSS\ttorch peak RSS\tCPU s/step (lossbook, torch)\tsteps (lossbook, torch)")
 	for _, r := range results {
 		lb, th := bench.Median(r.lossbook), bench.Median(r.torch)
 		ratio, met, torchCol := "-", "-", "-"
@@ -260,11 +267,14 @@ func printResults(w io.Writer, results []benchResult, withTorch bool) {
 		if r.peakRSSWhole {
 			rss += " (whole run)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (>= %.2f)\t%s\t%s\t%s\t%d, %d\n", r.w.Name, formatStep(lb), torchCol, ratio,
-			r.w.TargetText, r.w.Target, met, rss, formatBytes(r.torchPeakRSS), len(r.lossbook), len(r.torch))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (>= %.2f)\t%s\t%s\t%s\t%.3f, %.3f\t%d, %d\n", r.w.Name, formatStep(lb), torchCol,
+			ratio, r.w.TargetText, r.w.Target, met, rss, formatBytes(r.torchPeakRSS), bench.Median(r.lossbookCPU),
+			bench.Median(r.torchCPU), len(r.lossbook), len(r.torch))
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "\nMedian seconds per step (steps/s in brackets); torch/lossbook = torch's median time / lossbook's.")
+	fmt.Fprintln(w, "\nMedian seconds per step (steps/s in brackets); torch/lossbook = torch's median time / lossbook's; CPU s/step:\n"+
+		"median CPU seconds per step of each process, all threads (on a shared machine, less noisy than wall time;\n"+
+		"OpenMP threads that spin while waiting count too).")
 	for _, r := range results {
 		fmt.Fprintf(w, "  %-12s %s; last loss lossbook %.4f, torch %.4f\n", r.w.Name, r.w.Title, r.lossbookLoss, r.torchLoss)
 	}
@@ -302,6 +312,15 @@ func peakRSS() int64 {
 		}
 	}
 	return -1
+}
+
+// cpuSeconds is the user and system CPU time of this process so far, all threads together.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func loadAverage() string {
@@ -388,18 +407,18 @@ func (t *torchProcess) setup(w bench.Workload) error {
 	return t.call(map[string]any{"cmd": "setup", "workload": w.Name, "config": w.Config}, &ok)
 }
 
-func (t *torchProcess) run(steps int) (times []float64, loss float64, err error) {
+func (t *torchProcess) run(steps int) (times, cpu []float64, loss float64, err error) {
 	var resp struct {
-		Times []float64
-		Loss  float64
+		Times, CPU []float64
+		Loss       float64
 	}
 	if err := t.call(map[string]any{"cmd": "run", "steps": steps}, &resp); err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	if len(resp.Times) != steps {
-		return nil, 0, fmt.Errorf("PyTorch process ran %d steps, asked for %d", len(resp.Times), steps)
+	if len(resp.Times) != steps || len(resp.CPU) != steps {
+		return nil, nil, 0, fmt.Errorf("PyTorch process ran %d steps, asked for %d", len(resp.Times), steps)
 	}
-	return resp.Times, resp.Loss, nil
+	return resp.Times, resp.CPU, resp.Loss, nil
 }
 
 func (t *torchProcess) peakRSS() int64 {

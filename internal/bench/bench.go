@@ -71,6 +71,7 @@ func (w Workload) Small() Workload {
 	case "transformer":
 		w.Config = Config{"vocab": 40, "dim": 16, "heads": 4, "layers": 2, "ffn": 32, "seq": 10, "batch": 4}
 	}
+	w.Title = fmt.Sprintf("%s at toy sizes %v", w.Name, w.Config)
 	return w
 }
 
