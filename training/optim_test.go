@@ -38,10 +38,10 @@ type optimGolden struct {
 }
 
 type optimCase struct {
-	Name       string
-	Optimizer  string
-	Kwargs     map[string]any
-	Schedule   *struct {
+	Name      string
+	Optimizer string
+	Kwargs    map[string]any
+	Schedule  *struct {
 		Name string
 		Args map[string]any
 	}

@@ -126,7 +126,9 @@ func (s StepLR) Validate() error {
 	return nil
 }
 
-func (s StepLR) String() string { return fmt.Sprintf("StepLR(step_size=%d, gamma=%g)", s.StepSize, s.Gamma) }
+func (s StepLR) String() string {
+	return fmt.Sprintf("StepLR(step_size=%d, gamma=%g)", s.StepSize, s.Gamma)
+}
 
 // ScheduleNames are the names NewSchedule knows (matched exactly, or else ignoring case).
 var ScheduleNames = []string{"constant", "linear", "CosineAnnealingLR", "StepLR"}
