@@ -20,6 +20,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/lossbook/lossbook/lib"
+	"github.com/lossbook/lossbook/losses"
 )
 
 // tokenData is a small "sequence" problem whose examples hold different numbers of tokens: x, y are [n, 5]
@@ -310,4 +311,67 @@ func dirNames(entries []os.DirEntry) []string {
 		names[i] = e.Name()
 	}
 	return names
+}
+
+// TestAccumulationLanguageModel: a tiny language model (embedding, then a projection to the vocabulary) trained on
+// padded sequences with losses.CrossEntropy through CrossEntropySumCount: accumulating micro-batches that hold
+// different numbers of real tokens equals the full batch, and the first loss is CrossEntropyLoss()'s token mean.
+func TestAccumulationLanguageModel(t *testing.T) {
+	const vocab, ignore = 5, -100
+	tokens := [][]int32{{1, 2, 3, 4}, {2, 3, 0, 0}, {4, 1, 2, 0}, {3, 0, 0, 0}, {1, 1, 2, 2}, {4, 3, 0, 0}}
+	lengths := []int{4, 2, 3, 1, 4, 2}
+	targets := make([][]int32, len(tokens))
+	for i, seq := range tokens {
+		targets[i] = make([]int32, len(seq))
+		for j := range seq {
+			targets[i][j] = ignore
+			if j+1 < lengths[i] {
+				targets[i][j] = seq[j+1] // Next-token prediction; padding and the last token are ignored.
+			}
+		}
+	}
+	data, err := NewTensorDataset(tokens, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm := func(ctx *context.Context, batch []*Node) (*Node, *Node) {
+		g := batch[0].Graph()
+		embed := ctx.In("lm").VariableWithValue("embed", identityish(vocab, 3)).ValueGraph(g)
+		proj := ctx.In("lm").VariableWithValue("proj", identityish(3, vocab)).ValueGraph(g)
+		hidden := Gather(embed, InsertAxes(batch[0], -1)) // [B, T, 3]
+		logits := Einsum("btd,dv->btv", hidden, proj)     // [B, T, vocab]
+		return CrossEntropySumCount(logits, batch[1], ignore, losses.WithClassAxis(-1))
+	}
+	run := func(batchSize, accumulation int) *Result {
+		res, err := Train(lib.MustBackend(), context.New(), data, lm, Config{Optimizer: NewAdamW(), Steps: 5,
+			BatchSize: batchSize, AccumulationSteps: accumulation, Progress: io.Discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	full, accumulated := run(0, 1), run(2, 3)
+	if !nearAll(accumulated.Losses, full.Losses, close12) {
+		t.Errorf("losses: accumulated %v, full batch %v", accumulated.Losses, full.Losses)
+	}
+	// The first loss is the token mean of CrossEntropyLoss over the 10 predicted tokens, computed here directly.
+	mean := context.MustExecOnce(lib.MustBackend(), context.New(), func(ctx *context.Context, x, y *Node) *Node {
+		s, c := lm(ctx, []*Node{x, y})
+		return Div(s, c)
+	}, tokens, targets).Value().(float64)
+	if !near(full.Losses[0], mean, close12) {
+		t.Errorf("first loss %.17g, CrossEntropy token mean %.17g", full.Losses[0], mean)
+	}
+}
+
+// identityish is a rows×cols matrix with distinct small entries, a deterministic starting point.
+func identityish(rows, cols int) [][]float64 {
+	m := make([][]float64, rows)
+	for i := range m {
+		m[i] = make([]float64, cols)
+		for j := range m[i] {
+			m[i][j] = 0.1 * math.Sin(float64(1+i*cols+j))
+		}
+	}
+	return m
 }
