@@ -20,3 +20,9 @@ func newLossCurve(title string) lossCurve {
 
 // inNotebook reports whether the program runs as a GoNB notebook cell.
 func inNotebook() bool { return nb.IsNotebook() }
+
+// noCurve draws nothing.
+type noCurve struct{}
+
+func (noCurve) Add(string, int, float64) {}
+func (noCurve) Done()                    {}

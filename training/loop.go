@@ -74,6 +74,8 @@ type Config struct {
 	// PlotTitle is the title of the live loss curve drawn in a notebook (nothing is drawn elsewhere); "" means
 	// "loss".
 	PlotTitle string
+	// NoPlot skips the live loss curve (e.g. for several short runs in one notebook cell).
+	NoPlot bool
 	// OnStep, if set, is called after every step; an error stops Train and is returned.
 	OnStep func(StepInfo) error
 }
@@ -285,6 +287,9 @@ func (l *loop) run() (*Result, error) {
 		title = "loss"
 	}
 	l.curve = newLossCurve(title)
+	if l.cfg.NoPlot {
+		l.curve = noCurve{}
+	}
 	for i, loss := range l.state.Losses {
 		l.curve.Add("train", i+1, loss)
 	}
