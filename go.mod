@@ -5,6 +5,8 @@ go 1.26
 require (
 	github.com/gomlx/gomlx v0.26.0
 	github.com/janpfeifer/gonb v0.11.1
+	github.com/ulikunitz/xz v0.5.15
+	golang.org/x/text v0.31.0
 )
 
 require (
