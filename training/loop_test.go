@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -196,7 +197,8 @@ func TestResumeAfterKill(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	killAt := resumeSteps / 2
+	// Kill at a different step each run (any step, checkpointed or not, between a quarter and three quarters).
+	killAt := resumeSteps/4 + rand.IntN(resumeSteps/2)
 	deadline := time.After(2 * time.Minute)
 	for len(readLossLog(t, logPath)) < killAt {
 		select {
@@ -217,7 +219,8 @@ func TestResumeAfterKill(t *testing.T) {
 		t.Fatalf("the child finished (%d steps) before it was killed", len(logged))
 	}
 	entries, _ := os.ReadDir(dir)
-	t.Logf("killed the child after %d logged steps; files left: %v", len(logged), dirNames(entries))
+	t.Logf("killed the child after %d logged steps (aimed at %d); files left: %v", len(logged), killAt,
+		dirNames(entries))
 
 	resumed, resumedCtx := resumeRun(t, checkpoint, nil)
 	if resumed.ResumedFrom <= 0 || resumed.ResumedFrom > len(logged) {
