@@ -114,21 +114,21 @@ type StepInfo struct {
 
 // Evaluation is the metrics of one evaluation.
 type Evaluation struct {
-	Step    int
-	Metrics map[string]float64
+	Step    int                // the step after which it ran
+	Metrics map[string]float64 // "eval_loss" and Config.Eval's metrics
 }
 
 // Result is what Train returns: the whole history, including the steps before a resume.
 type Result struct {
-	Steps        int          // steps taken in all
-	Losses       []float64    // Losses[i] is the loss of step i+1
-	LRs          []float64    // LRs[i] is the learning rate of step i+1
-	Evals        []Evaluation // every evaluation
-	StoppedEarly bool         // EarlyStopping ended the run
-	BestStep     int          // step of the best evaluation of EarlyStopping's metric (0 if none)
-	BestMetric   float64      // its value (NaN if none)
-	ResumedFrom  int          // the checkpoint's step if Train resumed, else 0
-	Elapsed      time.Duration
+	Steps        int           // steps taken in all
+	Losses       []float64     // Losses[i] is the loss of step i+1
+	LRs          []float64     // LRs[i] is the learning rate of step i+1
+	Evals        []Evaluation  // every evaluation
+	StoppedEarly bool          // EarlyStopping ended the run
+	BestStep     int           // step of the best evaluation of EarlyStopping's metric (0 if none)
+	BestMetric   float64       // its value (NaN if none)
+	ResumedFrom  int           // the checkpoint's step if Train resumed, else 0
+	Elapsed      time.Duration // wall time of this Train call
 }
 
 // LastEval returns the metrics of the last evaluation, or nil if there was none.

@@ -27,6 +27,7 @@ func (Constant) LR(base float64, _ int) float64 { return base }
 // Validate never fails.
 func (Constant) Validate() error { return nil }
 
+// String is the schedule's name.
 func (Constant) String() string { return "constant" }
 
 // LinearWithWarmup raises the rate linearly from 0 to base over WarmupSteps, then lowers it linearly to 0 at
@@ -63,6 +64,7 @@ func (s LinearWithWarmup) Validate() error {
 	return nil
 }
 
+// String gives the schedule with its Hugging Face arguments.
 func (s LinearWithWarmup) String() string {
 	return fmt.Sprintf("linear(num_warmup_steps=%d, num_training_steps=%d)", s.WarmupSteps, s.TrainingSteps)
 }
@@ -96,6 +98,7 @@ func (s CosineAnnealingLR) Validate() error {
 	return nil
 }
 
+// String gives the schedule with its torch arguments.
 func (s CosineAnnealingLR) String() string {
 	return fmt.Sprintf("CosineAnnealingLR(T_max=%d, eta_min=%g)", s.TMax, s.EtaMin)
 }
@@ -126,6 +129,7 @@ func (s StepLR) Validate() error {
 	return nil
 }
 
+// String gives the schedule with its torch arguments.
 func (s StepLR) String() string {
 	return fmt.Sprintf("StepLR(step_size=%d, gamma=%g)", s.StepSize, s.Gamma)
 }
