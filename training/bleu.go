@@ -10,11 +10,11 @@ import (
 	"unicode"
 )
 
-// SacreBLEUVersion is the sacrebleu release line whose BLEU rules CorpusBLEU follows, as its signature reports
-// it. The rules (sacrebleu/metrics/bleu.py, tokenizers/tokenizer_13a.py and tokenizer_re.py) are the same from
-// 2.0 through the 2.3/2.4 releases, read in sacrebleu's source: lossbook reimplements them, it does not run
-// sacrebleu.
-const SacreBLEUVersion = "2.x"
+// SacreBLEUVersion is the sacrebleu release whose BLEU CorpusBLEU follows, as its signature reports it.
+// lossbook reimplements sacrebleu's rules (metrics/bleu.py, metrics/base.py, tokenizers/tokenizer_13a.py and
+// tokenizer_re.py); testdata/sacrebleu.json, written by sacrebleu 2.6.0 itself, checks scores, statistics,
+// signatures and tokens. (Releases before 2.4 or so skipped empty references; 2.6.0 keeps them, see CorpusBLEU.)
+const SacreBLEUVersion = "2.6.0"
 
 // BLEUOptions are sacrebleu.metrics.BLEU's arguments. The zero value is sacrebleu's default:
 // BLEU(lowercase=False, tokenize='13a', smooth_method='exp', max_ngram_order=4, effective_order=False).
@@ -37,13 +37,13 @@ type BLEUOptions struct {
 // BLEU is a corpus BLEU score and its sufficient statistics, as sacrebleu's BLEUScore.
 type BLEU struct {
 	Score      float64   // 0 to 100
-	Counts     []int     // matched n-grams of each order, over the corpus
-	Totals     []int     // hypothesis n-grams of each order, over the corpus
+	Counts     []int     // matched n-grams of each order, over the corpus (before add-k smoothing, unlike sacrebleu)
+	Totals     []int     // hypothesis n-grams of each order, over the corpus (idem)
 	Precisions []float64 // n-gram precisions in percent, smoothed
 	BP         float64   // brevity penalty
 	SysLen     int       // hypothesis tokens, over the corpus
 	RefLen     int       // closest reference tokens, over the corpus
-	Signature  string    // e.g. "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.x"
+	Signature  string    // e.g. "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"
 }
 
 // String formats the score as sacrebleu does:
@@ -63,8 +63,9 @@ func (b BLEU) String() string {
 
 // CorpusBLEU scores hypotheses against references as sacrebleu.corpus_bleu(hypotheses, references) does, and
 // returns the score with its signature. references holds reference streams, each aligned with hypotheses:
-// references[k][i] is the k-th reference of hypothesis i. An empty reference string means "no k-th reference for
-// this sentence" (the signature then says nrefs:var).
+// references[k][i] is the k-th reference of hypothesis i. As in sacrebleu 2.6.0, an empty string is an empty
+// reference (no n-grams, length 0, which can be the closest length); sacrebleu's None, which drops a reference,
+// has no Go equivalent.
 //
 // As sacrebleu: each segment is right-stripped, optionally lowercased and tokenized; n-gram matches are clipped
 // by the maximum count over the segment's references; matches and totals, hypothesis lengths and closest reference
@@ -72,8 +73,8 @@ func (b BLEU) String() string {
 // exp(1 − r/c) if c < r (0 if c = 0), else 1; the score is 100·BP·exp(mean of log precisions), 0 when nothing
 // matches; 'exp' smoothing gives the k-th order with no match the precision 100/(2^k·total).
 //
-// It returns an error for unknown options, streams of different lengths (sacrebleu silently truncates), or a
-// sentence without any reference.
+// It returns an error for unknown options, no reference stream, or streams of different lengths (sacrebleu
+// silently truncates to the shortest).
 func CorpusBLEU(hypotheses []string, references [][]string, opts BLEUOptions) (BLEU, error) {
 	o, smoothValue, err := opts.normalize()
 	if err != nil {
@@ -91,22 +92,11 @@ func CorpusBLEU(hypotheses []string, references [][]string, opts BLEUOptions) (B
 	n := o.MaxNgramOrder
 	counts, totals := make([]int, n), make([]int, n)
 	sysLen, refLen := 0, 0
-	nrefs := map[int]bool{}
 	for i, hyp := range hypotheses {
-		var refs []string
-		for _, stream := range references {
-			if stream[i] != "" {
-				refs = append(refs, stream[i])
-			}
-		}
-		if len(refs) == 0 {
-			return BLEU{}, fmt.Errorf("training: CorpusBLEU: sentence %d has no reference (all are empty)", i)
-		}
-		nrefs[len(refs)] = true
 		refNgrams := map[ngram]int{}
-		refLens := make([]int, len(refs))
-		for r, ref := range refs {
-			tokens := o.preprocess(ref)
+		refLens := make([]int, len(references))
+		for r, stream := range references {
+			tokens := o.preprocess(stream[i])
 			refLens[r] = len(tokens)
 			for ng, c := range ngramCounts(tokens, n) {
 				refNgrams[ng] = max(refNgrams[ng], c)
@@ -121,7 +111,7 @@ func CorpusBLEU(hypotheses []string, references [][]string, opts BLEUOptions) (B
 		}
 	}
 	b := computeBLEU(counts, totals, sysLen, refLen, o, smoothValue)
-	b.Signature = o.signature(nrefs)
+	b.Signature = o.signature(len(references))
 	return b, nil
 }
 
@@ -161,13 +151,7 @@ func (o BLEUOptions) normalize() (BLEUOptions, float64, error) {
 }
 
 // signature is sacrebleu's BLEU signature.
-func (o BLEUOptions) signature(nrefs map[int]bool) string {
-	refs := "var"
-	if len(nrefs) == 1 {
-		for k := range nrefs {
-			refs = fmt.Sprint(k)
-		}
-	}
+func (o BLEUOptions) signature(nrefs int) string {
 	smooth := o.SmoothMethod
 	switch smooth {
 	case "floor":
@@ -175,7 +159,7 @@ func (o BLEUOptions) signature(nrefs map[int]bool) string {
 	case "add-k":
 		smooth += fmt.Sprintf("[%.2f]", valueOr(o.SmoothValue, 1))
 	}
-	return fmt.Sprintf("nrefs:%s|case:%s|eff:%s|tok:%s|smooth:%s|version:%s", refs, choose(o.Lowercase, "lc", "mixed"),
+	return fmt.Sprintf("nrefs:%d|case:%s|eff:%s|tok:%s|smooth:%s|version:%s", nrefs, choose(o.Lowercase, "lc", "mixed"),
 		choose(o.EffectiveOrder, "yes", "no"), o.Tokenize, smooth, SacreBLEUVersion)
 }
 

@@ -43,7 +43,8 @@ const (
 	// ZeroDivisionOne counts 0/0 as 1.
 	ZeroDivisionOne
 	// ZeroDivisionNaN makes 0/0 a NaN, which averages skip (a NaN only if every score is NaN). It follows
-	// scikit-learn ≥ 1.4 (1.2.1 has no NaN option): F1 is then 2TP/(2TP+FP+FN), NaN only when that is 0/0.
+	// scikit-learn ≥ 1.4, checked against 1.9.1 (1.2.1 has no NaN option): F1 is then 2TP/(2TP+FP+FN), NaN only
+	// when that is 0/0.
 	ZeroDivisionNaN
 )
 

@@ -56,7 +56,7 @@
 //     zero_division rules ("warn" gives 0 and the UndefinedMetricWarning text in Score.Warnings, 0, 1, and NaN as
 //     scikit-learn ≥ 1.4 defines it). Golden values come from scikit-learn itself.
 //   - Perplexity accumulates the negative log-likelihood token-weighted over a whole set.
-//   - CorpusBLEU computes corpus BLEU as sacrebleu 2.x does (13a tokenizer, exp/floor/add-k/none smoothing,
+//   - CorpusBLEU computes corpus BLEU as sacrebleu 2.6.0 does (13a tokenizer, exp/floor/add-k/none smoothing,
 //     brevity penalty and n-gram statistics summed over the corpus, closest reference length with ties to the
-//     shorter, several references) and reports sacrebleu's signature.
+//     shorter, several references) and reports sacrebleu's signature; golden values come from sacrebleu itself.
 package training

@@ -132,7 +132,7 @@ func ExampleCorpusBLEU() {
 	fmt.Println(bleu.Signature)
 	// Output:
 	// BLEU = 33.12 90.9/66.7/28.6/10.0 (BP = 0.913 ratio = 0.917 hyp_len = 11 ref_len = 12)
-	// nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.x
+	// nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0
 }
 
 func ExampleTokenize13a() {

@@ -32,8 +32,12 @@ type metricsCase struct {
 }
 
 func loadMetricsGolden(t *testing.T) *metricsGolden {
+	return loadMetricsFile(t, "testdata/metrics.json")
+}
+
+func loadMetricsFile(t *testing.T, path string) *metricsGolden {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/metrics.json")
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +77,8 @@ func scoreOptionsFrom(t *testing.T, kwargs map[string]any) []ScoreOption {
 				opts = append(opts, WithZeroDivision(ZeroDivisionZero))
 			case 1.0:
 				opts = append(opts, WithZeroDivision(ZeroDivisionOne))
+			case "nan":
+				opts = append(opts, WithZeroDivision(ZeroDivisionNaN))
 			default:
 				t.Fatalf("zero_division %v", v)
 			}
@@ -135,9 +141,16 @@ func checkScore(t *testing.T, c metricsCase, what string, got Score, want any) {
 	}
 }
 
-// TestMetricsMatchSklearn checks every golden case of scikit-learn: values, warnings and errors.
-func TestMetricsMatchSklearn(t *testing.T) {
-	g := loadMetricsGolden(t)
+// TestMetricsMatchSklearn checks every golden case of scikit-learn 1.2.1: values, warnings and errors.
+func TestMetricsMatchSklearn(t *testing.T) { checkSklearnCases(t, loadMetricsGolden(t)) }
+
+// TestZeroDivisionNaNMatchesSklearn checks zero_division=np.nan against a newer scikit-learn (testdata/
+// sklearn_nan.json, written by gen_sklearn_nan.py).
+func TestZeroDivisionNaNMatchesSklearn(t *testing.T) {
+	checkSklearnCases(t, loadMetricsFile(t, "testdata/sklearn_nan.json"))
+}
+
+func checkSklearnCases(t *testing.T, g *metricsGolden) {
 	t.Logf("golden: scikit-learn %s, %d cases (%s)", g.SklearnVersion, len(g.Cases), g.Command)
 	for _, c := range g.Cases {
 		opts := scoreOptionsFrom(t, c.Kwargs)
