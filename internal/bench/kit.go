@@ -6,15 +6,16 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
 	"github.com/lossbook/lossbook/losses"
+	"github.com/lossbook/lossbook/training"
 )
 
-// LossbookKit trains with lossbook's own cross-entropy (losses.CrossEntropy: a gather of the target and a
-// hand-written gradient) and GoMLX's Adam with PyTorch's epsilon 1e-8, until package training's Adam lands.
+// LossbookKit trains with lossbook's own code: losses.CrossEntropy (a gather of the target and a hand-written
+// gradient) and training.NewAdam (torch.optim.Adam's update and defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8).
 func LossbookKit() Kit {
 	return Kit{
-		Name:         "lossbook losses.CrossEntropy, GoMLX optimizers.Adam (eps 1e-8)",
+		Name:         "lossbook losses.CrossEntropy, training.NewAdam",
 		CrossEntropy: func(logits, labels *Node) *Node { return losses.CrossEntropy(logits, labels) },
-		Adam:         gomlxAdam,
+		Adam:         func() optimizers.Interface { return training.NewAdam() },
 	}
 }
 
@@ -26,15 +27,13 @@ func GoMLXKit() Kit {
 		CrossEntropy: func(logits, labels *Node) *Node {
 			return gomlxlosses.SparseCategoricalCrossEntropyLogits([]*Node{InsertAxes(labels, -1)}, []*Node{logits})
 		},
-		Adam: gomlxAdam,
+		Adam: func() optimizers.Interface {
+			return optimizers.Adam().LearningRate(1e-3).Betas(0.9, 0.999).Epsilon(1e-8).Done()
+		},
 	}
 }
 
 // Kits returns the kits by name: "lossbook" (the default of lossbook bench) and "gomlx".
 func Kits() map[string]Kit {
 	return map[string]Kit{"lossbook": LossbookKit(), "gomlx": GoMLXKit()}
-}
-
-func gomlxAdam() optimizers.Interface {
-	return optimizers.Adam().LearningRate(1e-3).Betas(0.9, 0.999).Epsilon(1e-8).Done()
 }
