@@ -91,7 +91,9 @@ func (m Transformer) Encode(ctx *context.Context, tokens, segments, mask *Node) 
 	x := layers.Embedding(ctx.In("token_embeddings"), tokens, dtype, m.VocabSize, m.Dim)
 	positions := ctx.In("position_embeddings").VariableWithShape("embeddings", shapes.Make(dtype, m.MaxLen, m.Dim)).ValueGraph(g)
 	if seq < m.MaxLen {
-		positions = Slice(positions, AxisRange(0, seq))
+		// The first seq rows, by a Gather rather than a Slice: the gradient of Slice needs Pad, which GoMLX
+		// v0.26's pure-Go backend lacks; Gather's is a ScatterSum.
+		positions = Gather(positions, Iota(g, shapes.Make(dtypes.Int32, seq, 1), 0), true)
 	}
 	x = Add(x, InsertAxes(positions, 0))
 	if m.NumSegments > 0 {
@@ -184,7 +186,11 @@ func (m Transformer) PooledLogits(ctx *context.Context, hidden *Node, numClasses
 	if numClasses <= 0 {
 		panic(fmt.Sprintf("models: Transformer.PooledLogits: numClasses %d must be positive", numClasses))
 	}
-	first := Reshape(Slice(hidden, AxisRange(), AxisRange(0, 1)), hidden.Shape().Dimensions[0], m.Dim)
+	// hidden[:, 0], by a Gather of rows b·seq of the flattened states (Slice's gradient needs Pad, which the
+	// pure-Go backend lacks).
+	batch, seq := hidden.Shape().Dimensions[0], hidden.Shape().Dimensions[1]
+	rows := MulScalar(Iota(hidden.Graph(), shapes.Make(dtypes.Int32, batch, 1), 0), float64(seq))
+	first := Gather(Reshape(hidden, batch*seq, m.Dim), rows, true) // [batch, Dim]
 	pooled := Tanh(layers.Dense(ctx.In("pooler"), first, true, m.Dim))
 	pooled = m.dropout(ctx, pooled)
 	return layers.Dense(ctx.In("classifier"), pooled, true, numClasses)
