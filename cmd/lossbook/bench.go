@@ -45,7 +45,7 @@ type benchOptions struct {
 	kit        string
 	torchBLAS  string
 	cpuProfile string
-	profSteps  int
+	profSecs   float64
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -65,7 +65,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.torchBLAS, "torchblas", "", "directory put first in PyTorch's LD_LIBRARY_PATH to choose its libblas.so.3, "+
 		"e.g. /usr/lib/x86_64-linux-gnu/blas for Debian's reference BLAS (default: the system's alternative)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "directory for a CPU profile of lossbook's steps per workload (<workload>.pprof)")
-	fs.IntVar(&o.profSteps, "profilesteps", 3, "steps profiled per workload with -cpuprofile, after the rounds")
+	fs.Float64Var(&o.profSecs, "profileseconds", 5, "seconds of lossbook steps profiled per workload with -cpuprofile, after the rounds (at least one step)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: lossbook bench [flags]\n\n"+
 			"Runs issue #4's workloads in lossbook and in PyTorch (%s), alternating, and prints the median step\n"+
@@ -232,14 +232,15 @@ func measure(w bench.Workload, kit bench.Kit, torch *torchProcess, o benchOption
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return res, err
 		}
-		for range o.profSteps {
+		steps := stepsFor(o.profSecs, bench.Median(res.lossbook))
+		for range steps {
 			if _, err := lossbookStep(); err != nil {
 				pprof.StopCPUProfile()
 				return res, err
 			}
 		}
 		pprof.StopCPUProfile()
-		fmt.Fprintf(log, "bench %s: CPU profile of %d steps in %s (go tool pprof -top %s)\n", w.Name, o.profSteps, path, path)
+		fmt.Fprintf(log, "bench %s: CPU profile of %d steps in %s (go tool pprof -top %s)\n", w.Name, steps, path, path)
 	}
 	return res, nil
 }
