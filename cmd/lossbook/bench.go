@@ -16,7 +16,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -313,15 +312,6 @@ func peakRSS() int64 {
 		}
 	}
 	return -1
-}
-
-// cpuSeconds is the user and system CPU time of this process so far, all threads together.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func loadAverage() string {
