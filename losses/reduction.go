@@ -137,3 +137,36 @@ func asDType(x *Node, dtype dtypes.DType) *Node {
 	}
 	return ConvertDType(x, dtype)
 }
+
+// withGradient returns value (computed from x, any graph) whose gradient with respect to x is given by hand:
+// grad(v) receives the adjoint v of the result (value's shape, which must be x's) and returns the adjoint of x.
+// PyTorch writes the backward of several losses by hand (BCE's clamp, the logistic losses at 0); this reproduces
+// them exactly, where autodiff of the forward formula would differ (a subgradient at a kink, or 0 under a clamp).
+//
+// The value is cut from autodiff with StopGradient, and x's identity is added as xi - StopGradient(xi), which is
+// exactly 0, so that the adjoint reaches the custom gradient unchanged.
+func withGradient(value, x *Node, grad func(v *Node) *Node) *Node {
+	return withGradients(value, gradientOf{x, grad})
+}
+
+// gradientOf pairs a node with the hand-written gradient of a value with respect to it (see withGradient).
+type gradientOf struct {
+	x    *Node
+	grad func(v *Node) *Node
+}
+
+// withGradients is withGradient for several nodes at once.
+func withGradients(value *Node, pairs ...gradientOf) *Node {
+	out := StopGradient(value)
+	for _, p := range pairs {
+		grad := p.grad
+		xi := IdentityWithCustomGradient(p.x, func(_, v *Node) *Node { return grad(v) })
+		out = Add(out, Sub(xi, StopGradient(xi)))
+	}
+	return out
+}
+
+// absSign is |x| with PyTorch's gradient sign(x), which is 0 at x = 0 (GoMLX's Abs gradient is ±1 there).
+func absSign(x *Node) *Node {
+	return withGradient(Abs(x), x, func(v *Node) *Node { return Mul(v, Sign(x)) })
+}
