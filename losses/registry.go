@@ -21,7 +21,9 @@ type Loss func(inputs ...*Node) *Node
 // label (target) this is forward(input, target); for TripletMarginLoss the three predictions are (anchor, positive,
 // negative) and the labels are empty.
 //
-// The trainer reduces a non-scalar loss (ReductionNone) with a plain mean.
+// Losses whose forward() interleaves predictions and labels need their own small LossFn: GaussianNLLLoss's is
+// (input, target, var), so a model that predicts the variance must pass it after the target. The trainer
+// reduces a non-scalar loss (ReductionNone) with a plain mean.
 func (l Loss) LossFn() gomlxlosses.LossFn {
 	return func(labels, predictions []*Node) *Node {
 		inputs := make([]*Node, 0, len(predictions)+len(labels))
