@@ -12,7 +12,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBOUT := build/notebooks
 LAB_PORT ?= 8888
 
-.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks notebooks-clean bench golden clean
+.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks notebooks-clean bench golden parity clean
 
 all: test
 
@@ -67,6 +67,12 @@ notebooks: kernel
 	    --output-dir $(NBOUT) "$$nb"; \
 	done
 	$(GO) run ./internal/cmd/nbcheck -executed $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS)))
+
+# Random parity check of every loss against PyTorch (needs Debian's python3-torch): make parity SEED=7 PER_LOSS=50
+SEED ?= 1
+PER_LOSS ?= 20
+parity:
+	$(GO) run ./losses/internal/paritycheck -seed $(SEED) -per-loss $(PER_LOSS)
 
 clean:
 	rm -rf bin build

@@ -88,7 +88,8 @@ func MarginRanking(x1, x2, target *Node, opts ...Option) *Node {
 //
 // ε (WithEps, 1e-6) is added to the difference, as PyTorch's pairwise_distance (optax puts it inside the sum:
 // the values differ slightly). WithSwap(true) replaces d(a, n) by min(d(a, n), d(p, n)) (Balntas et al.). The
-// defaults are m = 1 (WithMargin) and p = 2 (WithP).
+// defaults are m = 1 (WithMargin) and p = 2 (WithP). As PyTorch, a p other than 1 and 2 is used rounded to
+// float32.
 //
 // PyTorch: torch.nn.TripletMarginLoss(margin=1.0, p=2.0, eps=1e-06, swap=False, reduction='mean')(anchor,
 // positive, negative). Registry name: "TripletMarginLoss". Options: WithReduction, WithMargin, WithP, WithEps,
@@ -122,15 +123,33 @@ func TripletMargin(anchor, positive, negative *Node, opts ...Option) *Node {
 	return reduce(fn, loss, o.reduction.or(ReductionMean), reduceSpec{})
 }
 
-// pNorm is the p-norm over the last axis.
+// pNorm is the p-norm over the last axis, with PyTorch 1.13's numbers: its forward kernel rounds a p other than 1
+// and 2 to float32 (measured: p = 2.0122906694547242 gives norms 1.3e-8 apart), while its backward,
+// sign(x)·|x|^(p-1) / ‖x‖^(p-1) (0 where the norm is 0), uses p as given.
 func pNorm(x *Node, p float64) *Node {
-	switch p {
-	case 1:
+	if p == 1 {
 		return ReduceSum(absSign(x), -1)
-	case 2:
-		return Sqrt(ReduceSum(Mul(x, x), -1))
 	}
-	return powScalar(ReduceSum(powScalar(absSign(x), p), -1), 1/p)
+	var norm *Node
+	if p == 2 {
+		norm = Sqrt(ReduceSum(Mul(x, x), -1))
+	} else {
+		p32 := float64(float32(p))
+		norm = powScalar(ReduceSum(powScalar(Abs(x), p32), -1), 1/p32)
+	}
+	return withGradient(norm, x, func(v *Node) *Node {
+		n := ExpandAxes(norm, -1)
+		var scaled *Node // d‖x‖/dx · ‖x‖^(p-1)
+		if p == 2 {
+			scaled = x
+		} else {
+			scaled = Mul(Sign(x), Pow(Abs(x), Scalar(x.Graph(), x.DType(), p-1)))
+		}
+		g := Div(Mul(v, scaled), powScalar(n, p-1))
+		// 0 where the norm is 0, and (for p < 1, where |x|^(p-1) is infinite) where x is 0, as PyTorch.
+		isZero := Or(BroadcastToShape(Equal(n, ZerosLike(n)), g.Shape()), Equal(x, ZerosLike(x)))
+		return Where(isZero, ZerosLike(g), g)
+	})
 }
 
 // HingeEmbedding is the hinge embedding loss for distances (or dissimilarities) x with ±1 labels, with

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom.
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/lossbook/lossbook/losses/internal/torchcases"
 )
 
 // same is the tolerance of properties that hold exactly in real numbers and that lossbook computes through
@@ -223,9 +224,9 @@ func TestExtremeLogitsAreFinite(t *testing.T) {
 	labels := []int64{1, 2, 0, 2}
 	binary := []float64{0, 1, 1, 1, 0, 0, 1, 0, 1, 0, 0, 1}
 	for _, dtype := range []dtypes.DType{dtypes.Float64, dtypes.Float32} {
-		x := floatTensor(xs, []int{4, 3}, "float", dtype)
+		x := torchcases.MakeTensor(xs, []int{4, 3}, "float", dtype)
 		y := tensors.FromFlatDataAndDimensions(labels, 4)
-		yb := floatTensor(binary, []int{4, 3}, "float", dtype)
+		yb := torchcases.MakeTensor(binary, []int{4, 3}, "float", dtype)
 		for name, loss := range map[string]func(x, y, yb *Node) *Node{
 			"CrossEntropy":           func(x, y, _ *Node) *Node { return CrossEntropy(x, y) },
 			"CrossEntropy/smoothing": func(x, y, _ *Node) *Node { return CrossEntropy(x, y, WithLabelSmoothing(0.1)) },
@@ -287,19 +288,18 @@ func TestFiniteDifferences(t *testing.T) {
 	}
 }
 
-func checkFiniteDifferences(t *testing.T, c goldenCase, tol float64) string {
+func checkFiniteDifferences(t *testing.T, c torchcases.Case, tol float64) string {
 	loss, err := New(c.Loss, c.Kwargs)
 	if err != nil {
 		return err.Error()
 	}
-	inputs, err := caseTensors(c, dtypes.Float64)
+	inputs, err := c.Tensors(dtypes.Float64)
 	if err != nil {
 		return err.Error()
 	}
-	var cot *tensors.Tensor
-	if len(c.Cotangent) > 0 {
-		values, _ := jsonFloats(c.Cotangent)
-		cot = floatTensor(values, c.Value.Shape, "float", dtypes.Float64)
+	cot, err := c.CotangentTensor(dtypes.Float64)
+	if err != nil {
+		return err.Error()
 	}
 	n := len(inputs)
 	exec := MustNewExec(backendForTest(t), func(params []*Node) *Node {
@@ -320,10 +320,11 @@ func checkFiniteDifferences(t *testing.T, c goldenCase, tol float64) string {
 		}
 		return flat64(exec.MustExec(args...)[0])[0]
 	}
-	_, _, grads, err := evalLoss(loss, inputs, c.Grad, cot)
+	res, err := torchcases.Eval(backendForTest(t), loss, inputs, c.Grad, cot)
 	if err != nil {
 		return err.Error()
 	}
+	grads := res.Grads
 	for gi, idx := range c.Grad {
 		base := tensors.MustCopyFlatData[float64](inputs[idx])
 		numeric := make([]float64, len(base))

@@ -155,13 +155,22 @@ type gradientOf struct {
 	grad func(v *Node) *Node
 }
 
-// withGradients is withGradient for several nodes at once.
+// withGradients is withGradient for several nodes at once. A node may have more axes than the value (a value
+// reduced over x's trailing axes, such as a norm): then grad receives the adjoint broadcast to x's shape.
 func withGradients(value *Node, pairs ...gradientOf) *Node {
 	out := StopGradient(value)
 	for _, p := range pairs {
 		grad := p.grad
 		xi := IdentityWithCustomGradient(p.x, func(_, v *Node) *Node { return grad(v) })
-		out = Add(out, Sub(xi, StopGradient(xi)))
+		zero := Sub(xi, StopGradient(xi))
+		if extra := xi.Rank() - value.Rank(); extra > 0 {
+			axes := make([]int, extra)
+			for i := range axes {
+				axes[i] = value.Rank() + i
+			}
+			zero = ReduceSum(zero, axes...)
+		}
+		out = Add(out, zero)
 	}
 	return out
 }

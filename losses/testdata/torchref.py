@@ -60,6 +60,9 @@ def _class_index_parts(logits, target, ignore_index):
 
 def softmax_focal_loss(logits, target, weight=None, gamma=2.0, ignore_index=-100, reduction="mean"):
     """Multi-class focal loss (Lin et al. 2017) with CrossEntropyLoss's weight, ignore_index and weighted mean."""
+    if logits.dim() == 1:  # unbatched [C] with a scalar target, as CrossEntropyLoss.
+        loss = softmax_focal_loss(logits.unsqueeze(0), target.unsqueeze(0), weight, gamma, ignore_index, reduction)
+        return loss.squeeze(0) if reduction == "none" else loss
     _, logp_t, valid, safe = _class_index_parts(logits, target, ignore_index)
     w = weight[safe] if weight is not None else torch.ones_like(logp_t)
     loss = -w * (1 - logp_t.exp()) ** gamma * logp_t
@@ -72,6 +75,9 @@ def softmax_focal_loss(logits, target, weight=None, gamma=2.0, ignore_index=-100
 
 def poly1_cross_entropy(logits, labels, epsilon=2.0, ignore_index=-100, reduction="mean"):
     """optax.poly_loss_cross_entropy (class axis 1 here) with ignore_index and torch's reductions."""
+    if logits.dim() == 1:  # unbatched [C], as CrossEntropyLoss.
+        loss = poly1_cross_entropy(logits.unsqueeze(0), labels.unsqueeze(0), epsilon, ignore_index, reduction)
+        return loss.squeeze(0) if reduction == "none" else loss
     if labels.is_floating_point():
         logp = F.log_softmax(logits, dim=1)
         ce = -(labels * logp).sum(1)
