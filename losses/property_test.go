@@ -345,3 +345,32 @@ func checkFiniteDifferences(t *testing.T, c torchcases.Case, tol float64) string
 	}
 	return ""
 }
+
+// TestIntegerLabelDTypes: class indices may have any integer dtype.
+func TestIntegerLabelDTypes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	x := randomTensor(rng, 2, 6, 4)
+	labels := []int64{0, 3, -100, 2, 1, -100}
+	var want []float64
+	for _, dtype := range []dtypes.DType{dtypes.Int64, dtypes.Int32, dtypes.Int16, dtypes.Int8, dtypes.Uint8,
+		dtypes.Uint16, dtypes.Uint32, dtypes.Uint64} {
+		got := run1(t, func(in []*Node) []*Node {
+			y := ConvertDType(Const(in[0].Graph(), labels), dtype)
+			if !dtype.IsUnsigned() {
+				return []*Node{CrossEntropy(in[0], y, WithReduction(ReductionNone))}
+			}
+			// Unsigned labels cannot hold -100: ignore 3 instead.
+			y = Where(LessThan(Const(in[0].Graph(), labels), ScalarZero(in[0].Graph(), dtypes.Int64)),
+				ConvertDType(Scalar(in[0].Graph(), dtypes.Int64, 3), dtype), y)
+			return []*Node{CrossEntropy(in[0], y, WithReduction(ReductionNone), WithIgnoreIndex(3))}
+		}, x)[0]
+		if dtype == dtypes.Int64 {
+			want = got
+			continue
+		}
+		if dtype.IsUnsigned() {
+			got[1] = want[1] // label 3 is the ignore index here.
+		}
+		assertClose(t, "CrossEntropy with "+dtype.String()+" labels", got, want, 0)
+	}
+}
