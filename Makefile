@@ -1,6 +1,7 @@
 # lossbook: two commands do all set-up on a fresh Debian/Ubuntu machine.
 #   make lab    installs what is missing, builds GoNB, installs the kernel and starts Jupyter on notebooks/
-#   make test   vet, unit tests, Example output check, noxla/CGO_ENABLED=0 builds, every notebook executed
+#   make test   vet, unit tests, Example output check, noxla/CGO_ENABLED=0 builds, every notebook executed,
+#               and `make lab` checked end to end with a real client
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
@@ -11,18 +12,20 @@ TOOLS := bin/gonb bin/gopls bin/goimports
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 NBOUT := build/notebooks
 LAB_PORT ?= 8888
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks notebooks-clean bench golden parity clean
+.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks-committed notebooks lab-test parity clean
 
 all: test
 
 ## The main job: Jupyter with the GoNB kernel on notebooks/, on 127.0.0.1 with a token.
 lab: deps kernel
-	@echo "lossbook: starting Jupyter on http://127.0.0.1:$(LAB_PORT)/ (the URL with the token follows)"
-	jupyter notebook --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=notebooks
+	@echo "lossbook: starting Jupyter on 127.0.0.1:$(LAB_PORT); open the URL with the token printed below"
+	jupyter notebook --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=notebooks $(ROOT_FLAG)
 
 ## Every test.
-test: deps kernel vet gotest examples noxla notebooks-clean notebooks
+test: deps kernel vet gotest examples noxla notebooks-committed notebooks lab-test
 
 deps:
 	scripts/apt-deps.sh
@@ -30,12 +33,13 @@ deps:
 # GoNB, gopls and goimports are built from tools/go.mod, which pins their versions
 # (`go install gonb@v0.11.1` is refused by the module proxy here).
 tools: $(TOOLS)
-bin/gonb bin/gopls bin/goimports: tools/go.mod tools/go.sum
+$(TOOLS) &: tools/go.mod tools/go.sum
 	cd tools && $(GO) build -o ../bin/ github.com/janpfeifer/gonb golang.org/x/tools/gopls golang.org/x/tools/cmd/goimports
 	touch $(TOOLS)
 
 kernel: tools
-	bin/gonb --install --logtostderr
+	bin/gonb --install
+	/usr/bin/python3 scripts/kernel_env.py "$(CURDIR)/bin:$(GOROOT_BIN)"
 	jupyter kernelspec list | grep -q gonb
 
 vet:
@@ -54,7 +58,7 @@ noxla:
 	CGO_ENABLED=0 $(GO) build ./...
 
 # Committed notebooks carry no outputs and no execution counts.
-notebooks-clean:
+notebooks-committed:
 	$(GO) run ./internal/cmd/nbcheck -committed $(NOTEBOOKS)
 
 # Every notebook executed headless with the GoNB kernel, on the pure-Go backend, at the small size.
@@ -64,7 +68,7 @@ notebooks: kernel
 	  echo "== executing $$nb"; \
 	  GOMLX_BACKEND=go:parallelism=-1 LOSSBOOK_SMOKE=1 jupyter nbconvert --to notebook --execute \
 	    --ExecutePreprocessor.kernel_name=gonb --ExecutePreprocessor.timeout=1200 \
-	    --output-dir $(NBOUT) "$$nb"; \
+	    --output-dir $(NBOUT) "$$nb" 2>&1 | grep -v '^[IW][0-9]\{4\} '; \
 	done
 	$(GO) run ./internal/cmd/nbcheck -executed $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS)))
 
@@ -73,6 +77,11 @@ SEED ?= 1
 PER_LOSS ?= 20
 parity:
 	$(GO) run ./losses/internal/paritycheck -seed $(SEED) -per-loss $(PER_LOSS)
+
+# `make lab` really serves a GoNB kernel that runs a Go cell: scripts/lab_test.py starts it on a free port,
+# executes a cell through the server's REST and websocket API, and shuts everything down.
+lab-test: kernel
+	/usr/bin/python3 scripts/lab_test.py
 
 clean:
 	rm -rf bin build
