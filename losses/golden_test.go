@@ -1,14 +1,16 @@
-package losses
+package losses_test
 
 import (
 	"sync"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/lossbook/lossbook/losses/internal/torchcases"
+	"github.com/lossbook/lossbook/lib"
+	"github.com/lossbook/lossbook/losses"
+	"github.com/lossbook/lossbook/losses/parity"
 )
 
-// Tolerance tiers, relative to the magnitude of the compared tensor (see torchcases.Compare).
+// Tolerance tiers, relative to the magnitude of the compared tensor (see parity.Compare).
 const (
 	// close64: float64 against PyTorch's float64. Both evaluate the same formulas and differ only in the order
 	// of roundings: the worst golden element measured 2.3e-16 on the pure-Go backend. The margin leaves room for
@@ -22,49 +24,18 @@ const (
 	goldenFloor = 1.0
 )
 
-// Test-local names for the shared helpers.
-var (
-	flat64  = torchcases.Flat64
-	closeTo = torchcases.CloseTo
-)
-
 var (
 	goldenOnce sync.Once
-	golden     *torchcases.File
+	golden     *parity.File
 	goldenErr  error
 )
 
-func loadGolden(t testing.TB) *torchcases.File {
-	goldenOnce.Do(func() { golden, goldenErr = torchcases.Load("testdata/golden.json") })
+func loadGolden(t testing.TB) *parity.File {
+	goldenOnce.Do(func() { golden, goldenErr = parity.Load("testdata/golden.json") })
 	if goldenErr != nil {
 		t.Fatalf("reading testdata/golden.json (regenerate with /usr/bin/python3 losses/testdata/gen_golden.py): %v", goldenErr)
 	}
 	return golden
-}
-
-// checkGoldenCase evaluates one case with New and compares value and gradients with PyTorch's.
-func checkGoldenCase(t *testing.T, c torchcases.Case, dtype dtypes.DType, tol float64) {
-	t.Helper()
-	loss, err := New(c.Loss, c.Kwargs)
-	if err != nil {
-		t.Errorf("%s: %v", c.Name, err)
-		return
-	}
-	value, grads, err := torchcases.Check(backendForTest(t), c, loss, dtype, goldenFloor)
-	if err != nil {
-		t.Errorf("%s (%s): %v", c.Name, dtype, err)
-		return
-	}
-	report := func(what string, w torchcases.Worst) {
-		if w.Mismatch != "" || w.RelErr > tol {
-			t.Errorf("%s (%s, %s, %v): %s: element %d: got %.17g, want %.17g (relative error %.3g > %g) %s",
-				c.Name, c.Loss, dtype, c.Kwargs, what, w.Index, w.Got, w.Want, w.RelErr, tol, w.Mismatch)
-		}
-	}
-	report("value", value)
-	for i, g := range grads {
-		report("gradient of "+c.Inputs[c.Grad[i]].Name, g)
-	}
 }
 
 // TestGolden checks every loss and option against PyTorch's values and gradients (testdata/golden.json), in
@@ -72,13 +43,22 @@ func checkGoldenCase(t *testing.T, c torchcases.Case, dtype dtypes.DType, tol fl
 func TestGolden(t *testing.T) {
 	g := loadGolden(t)
 	t.Logf("golden: %d cases, torch %v", len(g.Cases), g.Provenance["torch"])
+	backend := lib.MustBackend()
 	covered := map[string]bool{}
-	for _, c := range g.Cases {
-		covered[c.Loss] = true
-		checkGoldenCase(t, c, dtypes.Float64, close64)
-		checkGoldenCase(t, c, dtypes.Float32, close32)
+	for _, tier := range []struct {
+		dtype dtypes.DType
+		tol   float64
+	}{{dtypes.Float64, close64}, {dtypes.Float32, close32}} {
+		for _, s := range parity.Summarize(backend, g, tier.dtype, tier.tol, goldenFloor) {
+			covered[s.Loss] = true
+			t.Logf("%s %-26s %3d cases, worst relative error: value %.2g, gradient %.2g", tier.dtype, s.Loss, s.Cases,
+				s.WorstValue, s.WorstGrad)
+			for _, f := range s.Failed {
+				t.Errorf("%s (%s): %s", s.Loss, tier.dtype, f)
+			}
+		}
 	}
-	for _, name := range Names() {
+	for _, name := range losses.Names() {
 		if !covered[name] {
 			t.Errorf("loss %q has no golden case", name)
 		}

@@ -3,14 +3,12 @@ package losses
 import (
 	"math"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom.
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/lossbook/lossbook/losses/internal/torchcases"
 )
 
 // same is the tolerance of properties that hold exactly in real numbers and that lossbook computes through
@@ -224,9 +222,9 @@ func TestExtremeLogitsAreFinite(t *testing.T) {
 	labels := []int64{1, 2, 0, 2}
 	binary := []float64{0, 1, 1, 1, 0, 0, 1, 0, 1, 0, 0, 1}
 	for _, dtype := range []dtypes.DType{dtypes.Float64, dtypes.Float32} {
-		x := torchcases.MakeTensor(xs, []int{4, 3}, "float", dtype)
+		x := makeTensor(xs, []int{4, 3}, "float", dtype)
 		y := tensors.FromFlatDataAndDimensions(labels, 4)
-		yb := torchcases.MakeTensor(binary, []int{4, 3}, "float", dtype)
+		yb := makeTensor(binary, []int{4, 3}, "float", dtype)
 		for name, loss := range map[string]func(x, y, yb *Node) *Node{
 			"CrossEntropy":           func(x, y, _ *Node) *Node { return CrossEntropy(x, y) },
 			"CrossEntropy/smoothing": func(x, y, _ *Node) *Node { return CrossEntropy(x, y, WithLabelSmoothing(0.1)) },
@@ -256,94 +254,6 @@ func TestExtremeLogitsAreFinite(t *testing.T) {
 			}
 		}
 	}
-}
-
-// fdSkip lists golden cases whose points sit on a kink or a clamp on purpose (finite differences are not the
-// derivative there) or whose value is not finite.
-var fdSkip = map[string]string{
-	"bce/clamp/mean":                   "probabilities 0 and 1: the clamp at -100",
-	"bce/clamp/none":                   "probabilities 0 and 1: the clamp at -100",
-	"bcel/zeros-and-extremes/none":     "logits ±1e4: a step of 1e-6 is below their float64 resolution",
-	"ce/extreme/mean":                  "logits ±1e4: a step of 1e-6 is below their float64 resolution",
-	"gaussian/clamped/eps":             "variances under the clamp: PyTorch's gradient ignores the clamp",
-	"smoothl1/beta=0.0":                "x = y at β = 0: PyTorch's subgradient is -1, the central difference of |d| is 0",
-	"gaussian/clamped/default-eps/sum": "variances under the clamp: PyTorch's gradient ignores the clamp",
-}
-
-// TestFiniteDifferences compares the gradients of every golden case (float64) with central finite differences.
-func TestFiniteDifferences(t *testing.T) {
-	g := loadGolden(t)
-	const tol = 1e-6 // central differences with h = 1e-6: truncation ~h², rounding ~1e-16/h.
-	for _, c := range g.Cases {
-		if reason, skip := fdSkip[c.Name]; skip {
-			t.Logf("skipping %s: %s", c.Name, reason)
-			continue
-		}
-		if len(c.Grad) == 0 || strings.Contains(c.Name, "all-ignored") || strings.Contains(c.Name, "no-masked") {
-			continue // NaN means.
-		}
-		if err := checkFiniteDifferences(t, c, tol); err != "" {
-			t.Errorf("%s (%s %v): %s", c.Name, c.Loss, c.Kwargs, err)
-		}
-	}
-}
-
-func checkFiniteDifferences(t *testing.T, c torchcases.Case, tol float64) string {
-	loss, err := New(c.Loss, c.Kwargs)
-	if err != nil {
-		return err.Error()
-	}
-	inputs, err := c.Tensors(dtypes.Float64)
-	if err != nil {
-		return err.Error()
-	}
-	cot, err := c.CotangentTensor(dtypes.Float64)
-	if err != nil {
-		return err.Error()
-	}
-	n := len(inputs)
-	exec := MustNewExec(backendForTest(t), func(params []*Node) *Node {
-		v := loss(params[:n]...)
-		if cot != nil {
-			v = ReduceAllSum(Mul(v, params[n]))
-		}
-		return v
-	})
-	defer exec.Finalize()
-	eval := func(in []*tensors.Tensor) float64 {
-		args := make([]any, 0, n+1)
-		for _, x := range in {
-			args = append(args, x)
-		}
-		if cot != nil {
-			args = append(args, cot)
-		}
-		return flat64(exec.MustExec(args...)[0])[0]
-	}
-	res, err := torchcases.Eval(backendForTest(t), loss, inputs, c.Grad, cot)
-	if err != nil {
-		return err.Error()
-	}
-	grads := res.Grads
-	for gi, idx := range c.Grad {
-		base := tensors.MustCopyFlatData[float64](inputs[idx])
-		numeric := make([]float64, len(base))
-		for j := range base {
-			h := 1e-6 * max(1, math.Abs(base[j]))
-			perturbed := func(delta float64) float64 {
-				data := append([]float64(nil), base...)
-				data[j] += delta
-				in := append([]*tensors.Tensor(nil), inputs...)
-				in[idx] = tensors.FromFlatDataAndDimensions(data, c.Inputs[idx].Shape...)
-				return eval(in)
-			}
-			numeric[j] = (perturbed(h) - perturbed(-h)) / (2 * h)
-		}
-		if ok, msg := closeTo(grads[gi], numeric, tol, 1); !ok {
-			return "input " + strconv.Itoa(idx) + " (" + c.Inputs[idx].Name + "): autodiff vs finite differences: " + msg
-		}
-	}
-	return ""
 }
 
 // TestIntegerLabelDTypes: class indices may have any integer dtype.

@@ -23,11 +23,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/lossbook/lossbook/lib"
-	"github.com/lossbook/lossbook/losses"
-	"github.com/lossbook/lossbook/losses/internal/torchcases"
+	"github.com/lossbook/lossbook/losses/parity"
 )
 
 func main() {
@@ -43,12 +41,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "paritycheck:", err)
 		os.Exit(1)
 	}
-}
-
-// stats accumulates one loss's results.
-type stats struct {
-	cases, failed      int
-	worstValue, worstG float64
 }
 
 func run(seed, perLoss int, only, casesPath, python string, tol float64, verbose bool) error {
@@ -69,7 +61,7 @@ func run(seed, perLoss int, only, casesPath, python string, tol float64, verbose
 			return fmt.Errorf("generating cases with %s %s: %w", python, strings.Join(args, " "), err)
 		}
 	}
-	file, err := torchcases.Load(casesPath)
+	file, err := parity.Load(casesPath)
 	if err != nil {
 		return err
 	}
@@ -79,25 +71,24 @@ func run(seed, perLoss int, only, casesPath, python string, tol float64, verbose
 	}
 	fmt.Printf("paritycheck: %d cases from %s (torch %v, seed %v), tolerance %g relative, float64\n",
 		len(file.Cases), casesPath, file.Provenance["torch"], file.Provenance["seed"], tol)
-	perName := map[string]*stats{}
+	perName := map[string]*parity.Summary{}
 	var failures []string
 	for _, c := range file.Cases {
 		s := perName[c.Loss]
 		if s == nil {
-			s = &stats{}
+			s = &parity.Summary{Loss: c.Loss}
 			perName[c.Loss] = s
 		}
-		s.cases++
-		var caseStats stats
-		msg := checkCase(backend, c, tol, &caseStats)
-		s.worstValue, s.worstG = max(s.worstValue, caseStats.worstValue), max(s.worstG, caseStats.worstG)
+		s.Cases++
+		var one parity.Summary
+		msg := parity.CheckSummary(backend, c, dtypes.Float64, tol, noiseFloor, &one)
+		s.WorstValue, s.WorstGrad = max(s.WorstValue, one.WorstValue), max(s.WorstGrad, one.WorstGrad)
 		if msg != "" {
-			s.failed++
+			s.Failed = append(s.Failed, c.Name)
 			failures = append(failures, fmt.Sprintf("%s %v: %s", c.Name, c.Kwargs, msg))
 		}
 		if verbose {
-			fmt.Printf("  %-28s value %-9.3g gradient %-9.3g %v %s\n", c.Name, caseStats.worstValue, caseStats.worstG,
-				c.Kwargs, msg)
+			fmt.Printf("  %-28s value %-9.3g gradient %-9.3g %v %s\n", c.Name, one.WorstValue, one.WorstGrad, c.Kwargs, msg)
 		}
 	}
 	names := make([]string, 0, len(perName))
@@ -109,9 +100,9 @@ func run(seed, perLoss int, only, casesPath, python string, tol float64, verbose
 	total, failed := 0, 0
 	for _, name := range names {
 		s := perName[name]
-		total += s.cases
-		failed += s.failed
-		fmt.Printf("%-26s %6d %7d %14.3g %14.3g\n", name, s.cases, s.failed, s.worstValue, s.worstG)
+		total += s.Cases
+		failed += len(s.Failed)
+		fmt.Printf("%-26s %6d %7d %14.3g %14.3g\n", name, s.Cases, len(s.Failed), s.WorstValue, s.WorstGrad)
 	}
 	for _, f := range failures {
 		fmt.Println("FAIL", f)
@@ -135,35 +126,6 @@ func run(seed, perLoss int, only, casesPath, python string, tol float64, verbose
 // cosine loss of 1-D vectors, say) comes out as rounding noise of ~1e-13 in both PyTorch and lossbook, and is not
 // compared relative to its own noise.
 const noiseFloor = 1e-6
-
-// checkCase evaluates one case with losses.New and returns "" if it agrees with PyTorch.
-func checkCase(backend backends.Backend, c torchcases.Case, tol float64, s *stats) (msg string) {
-	loss, err := losses.New(c.Loss, c.Kwargs)
-	if err != nil {
-		return err.Error()
-	}
-	value, grads, err := torchcases.Check(backend, c, loss, dtypes.Float64, noiseFloor)
-	if err != nil {
-		return err.Error()
-	}
-	var problems []string
-	note := func(what string, w torchcases.Worst, worst *float64) {
-		if w.Mismatch != "" {
-			problems = append(problems, what+": "+w.Mismatch)
-			return
-		}
-		*worst = max(*worst, w.RelErr)
-		if w.RelErr > tol {
-			problems = append(problems, fmt.Sprintf("%s: element %d: got %.17g, want %.17g (relative error %.3g)",
-				what, w.Index, w.Got, w.Want, w.RelErr))
-		}
-	}
-	note("value", value, &s.worstValue)
-	for i, g := range grads {
-		note("gradient of "+c.Inputs[c.Grad[i]].Name, g, &s.worstG)
-	}
-	return strings.Join(problems, "; ")
-}
 
 // repoRoot finds the directory of go.mod above the working directory.
 func repoRoot() (string, error) {

@@ -1,22 +1,28 @@
-// Package torchcases reads loss cases evaluated by PyTorch (losses/testdata/golden.json, and the random cases of
-// losses/internal/paritycheck), evaluates a loss on them with GoMLX, and compares the numbers.
+// Package parity compares lossbook's losses with PyTorch's numbers: it reads loss cases that PyTorch evaluated
+// (losses/testdata/golden.json, written by losses/testdata/gen_golden.py, and the random cases of
+// losses/internal/paritycheck), evaluates them with losses.New on a GoMLX backend, and reports the worst relative
+// errors of the values and gradients.
 //
 // A case holds a loss's registry name, its keyword arguments, its inputs, and PyTorch's value and gradients
-// (float64). It is shared by the golden tests and the parity checker; it does not import package losses (the
-// caller passes the loss), so that losses' own tests can use it.
-package torchcases
+// (float64). The golden tests, the parity checker and the notebooks' parity table all use this package.
+//
+// It owns: reading case files and comparing numbers. It must not touch: how losses are computed.
+package parity
 
 import (
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom.
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/lossbook/lossbook/losses"
 )
 
 // File is a JSON file of cases with its provenance (torch version, command, date).
@@ -141,7 +147,7 @@ func Flat64(t *tensors.Tensor) []float64 {
 		}
 		return out
 	}
-	panic(fmt.Sprintf("torchcases.Flat64: unexpected dtype %s", t.DType()))
+	panic(fmt.Sprintf("parity.Flat64: unexpected dtype %s", t.DType()))
 }
 
 // Result is a loss's value and its gradients with respect to some inputs.
@@ -258,10 +264,13 @@ func CloseTo(got, want []float64, tol, floor float64) (bool, string) {
 	return true, ""
 }
 
-// Check evaluates a case with the given loss (built by the caller from c.Loss and c.Kwargs, e.g. with
-// losses.New) in dtype and returns the worst relative errors of the value and of each gradient.
-func Check(backend backends.Backend, c Case, loss func(...*Node) *Node, dtype dtypes.DType, floor float64) (
-	value Worst, grads []Worst, err error) {
+// Check evaluates a case with losses.New(c.Loss, c.Kwargs) in dtype (Float64 or Float32) and returns the worst
+// relative errors (see Compare, with floor) of the value and of each gradient in c.Grad.
+func Check(backend backends.Backend, c Case, dtype dtypes.DType, floor float64) (value Worst, grads []Worst, err error) {
+	loss, err := losses.New(c.Loss, c.Kwargs)
+	if err != nil {
+		return value, nil, err
+	}
 	inputs, err := c.Tensors(dtype)
 	if err != nil {
 		return value, nil, err
@@ -290,6 +299,73 @@ func Check(backend backends.Backend, c Case, loss func(...*Node) *Node, dtype dt
 		grads = append(grads, Compare(res.Grads[i], wantGrad, floor))
 	}
 	return value, grads, nil
+}
+
+// Summary is the agreement of one loss with PyTorch over a file's cases.
+type Summary struct {
+	Loss       string   // registry name.
+	Cases      int      // cases evaluated.
+	Failed     []string // "case: what differs" for the cases beyond the tolerance (or that failed to run).
+	WorstValue float64  // worst relative error of a value.
+	WorstGrad  float64  // worst relative error of a gradient element (0 if no case has gradients).
+	Args       []string // the keyword arguments the cases used, sorted.
+}
+
+// Summarize checks every case of f in dtype and returns one Summary per loss, sorted by name. Cases whose worst
+// relative error exceeds tol, or that fail to run, are listed in Failed.
+func Summarize(backend backends.Backend, f *File, dtype dtypes.DType, tol, floor float64) []Summary {
+	byLoss := map[string]*Summary{}
+	args := map[string]map[string]bool{}
+	for _, c := range f.Cases {
+		s := byLoss[c.Loss]
+		if s == nil {
+			s = &Summary{Loss: c.Loss}
+			byLoss[c.Loss] = s
+			args[c.Loss] = map[string]bool{}
+		}
+		s.Cases++
+		for k := range c.Kwargs {
+			args[c.Loss][k] = true
+		}
+		if problem := CheckSummary(backend, c, dtype, tol, floor, s); problem != "" {
+			s.Failed = append(s.Failed, c.Name+": "+problem)
+		}
+	}
+	out := make([]Summary, 0, len(byLoss))
+	for name, s := range byLoss {
+		for k := range args[name] {
+			s.Args = append(s.Args, k)
+		}
+		sort.Strings(s.Args)
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Loss < out[j].Loss })
+	return out
+}
+
+// CheckSummary checks one case, folds its worst errors into s, and returns "" or what differs beyond tol.
+func CheckSummary(backend backends.Backend, c Case, dtype dtypes.DType, tol, floor float64, s *Summary) string {
+	value, grads, err := Check(backend, c, dtype, floor)
+	if err != nil {
+		return err.Error()
+	}
+	var problems []string
+	note := func(what string, w Worst, worst *float64) {
+		if w.Mismatch != "" {
+			problems = append(problems, what+": "+w.Mismatch)
+			return
+		}
+		*worst = max(*worst, w.RelErr)
+		if w.RelErr > tol {
+			problems = append(problems, fmt.Sprintf("%s: element %d: got %.17g, want %.17g (relative error %.3g > %g)",
+				what, w.Index, w.Got, w.Want, w.RelErr, tol))
+		}
+	}
+	note("value", value, &s.WorstValue)
+	for i, g := range grads {
+		note("gradient of "+c.Inputs[c.Grad[i]].Name, g, &s.WorstGrad)
+	}
+	return strings.Join(problems, "; ")
 }
 
 func equalInts(a, b []int) bool {
