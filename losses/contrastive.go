@@ -2,6 +2,7 @@ package losses
 
 import (
 	"math"
+	"slices"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom: graph ops read as math.
 )
@@ -9,7 +10,7 @@ import (
 // pairTarget checks the ±1 target of a pair loss: [N] for [N, D] inputs, a scalar for [D] inputs.
 func pairTarget(fn string, x, target *Node) *Node {
 	want := x.Shape().Dimensions[:x.Rank()-1]
-	if !slicesEqual(target.Shape().Dimensions, want) {
+	if !slices.Equal(target.Shape().Dimensions, want) {
 		panicf(fn, "target %s does not match inputs %s (want %v)", target.Shape(), x.Shape(), want)
 	}
 	return StopGradient(asDType(target, x.DType()))

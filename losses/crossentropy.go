@@ -2,6 +2,7 @@ package losses
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom: graph ops read as math.
@@ -83,7 +84,7 @@ func crossEntropy(fn string, logits, target *Node, o *options, core logSoftmaxCo
 
 // crossEntropyProbabilities is CrossEntropy with probability targets.
 func crossEntropyProbabilities(fn string, logits, target *Node, o *options, eps float64, r Reduction) *Node {
-	if !slicesEqual(logits.Shape().Dimensions, target.Shape().Dimensions) {
+	if !slices.Equal(logits.Shape().Dimensions, target.Shape().Dimensions) {
 		panicf(fn, "probability target %s does not match logits %s (want the same shape, or class indices)",
 			target.Shape(), logits.Shape())
 	}
@@ -154,7 +155,7 @@ func prepareClassTargets(fn, xName string, x, labels *Node, o *options, probabil
 	want := make([]int, 0, len(dims))
 	want = append(want, dims[:axis]...)
 	want = append(want, dims[axis+1:]...)
-	if !labels.DType().IsInt() || !slicesEqual(labels.Shape().Dimensions, want) {
+	if !labels.DType().IsInt() || !slices.Equal(labels.Shape().Dimensions, want) {
 		alt := ""
 		if probabilitiesAllowed {
 			alt = fmt.Sprintf(", or %v float for probabilities", dims)
@@ -506,7 +507,7 @@ func Poly1CrossEntropy(logits, target *Node, opts ...Option) *Node {
 	eps := o.epsilon.or(2)
 	r := o.reduction.or(ReductionMean)
 	if target.DType().IsFloat() {
-		if !slicesEqual(logits.Shape().Dimensions, target.Shape().Dimensions) {
+		if !slices.Equal(logits.Shape().Dimensions, target.Shape().Dimensions) {
 			panicf(fn, "probability target %s does not match logits %s (want the same shape, or class indices)",
 				target.Shape(), logits.Shape())
 		}

@@ -2,6 +2,7 @@ package losses
 
 import (
 	"math"
+	"slices"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom: graph ops read as math.
@@ -113,21 +114,9 @@ func checkFloat(fn, what string, x *Node) {
 
 // checkSameShape panics unless a and b have the same dimensions (and b a float dtype equal to a's).
 func checkSameShape(fn, aName string, a *Node, bName string, b *Node) {
-	if !slicesEqual(a.Shape().Dimensions, b.Shape().Dimensions) {
+	if !slices.Equal(a.Shape().Dimensions, b.Shape().Dimensions) {
 		panicf(fn, "%s %s and %s %s must have the same shape", bName, b.Shape(), aName, a.Shape())
 	}
-}
-
-func slicesEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // asDType converts x to dtype if needed (targets given as integers to a float loss, for example).

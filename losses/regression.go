@@ -2,6 +2,7 @@ package losses
 
 import (
 	"math"
+	"slices"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom: graph ops read as math.
 )
@@ -194,10 +195,10 @@ func GaussianNLL(input, target, variance *Node, opts ...Option) *Node {
 	dims := input.Shape().Dimensions
 	v := asDType(variance, input.DType())
 	switch vd := variance.Shape().Dimensions; {
-	case slicesEqual(vd, dims):
-	case input.Rank() > 0 && slicesEqual(vd, dims[:len(dims)-1]):
+	case slices.Equal(vd, dims):
+	case input.Rank() > 0 && slices.Equal(vd, dims[:len(dims)-1]):
 		v = BroadcastToShape(ExpandAxes(v, -1), input.Shape())
-	case input.Rank() > 0 && variance.Rank() == input.Rank() && slicesEqual(vd[:len(vd)-1], dims[:len(dims)-1]) &&
+	case input.Rank() > 0 && variance.Rank() == input.Rank() && slices.Equal(vd[:len(vd)-1], dims[:len(dims)-1]) &&
 		vd[len(vd)-1] == 1:
 		v = BroadcastToShape(v, input.Shape())
 	default:

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -283,7 +284,7 @@ func Check(backend backends.Backend, c Case, dtype dtypes.DType, floor float64) 
 	if err != nil {
 		return value, nil, err
 	}
-	if !equalInts(res.Shape, c.Value.Shape) {
+	if !slices.Equal(res.Shape, c.Value.Shape) {
 		return Worst{Mismatch: fmt.Sprintf("value shape %v, want %v", res.Shape, c.Value.Shape)}, nil, nil
 	}
 	want, err := Floats(c.Value.Data)
@@ -366,16 +367,4 @@ func CheckSummary(backend backends.Backend, c Case, dtype dtypes.DType, tol, flo
 		note("gradient of "+c.Inputs[c.Grad[i]].Name, g, &s.WorstGrad)
 	}
 	return strings.Join(problems, "; ")
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
