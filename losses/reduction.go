@@ -112,7 +112,7 @@ func checkFloat(fn, what string, x *Node) {
 	}
 }
 
-// checkSameShape panics unless a and b have the same dimensions (and b a float dtype equal to a's).
+// checkSameShape panics unless a and b have the same dimensions (dtypes may differ: callers convert).
 func checkSameShape(fn, aName string, a *Node, bName string, b *Node) {
 	if !slices.Equal(a.Shape().Dimensions, b.Shape().Dimensions) {
 		panicf(fn, "%s %s and %s %s must have the same shape", bName, b.Shape(), aName, a.Shape())
