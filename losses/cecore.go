@@ -16,6 +16,14 @@ package losses
 // StopGradient at their [M] size; a "carrier" slice of the identity's output (one or two columns), added as
 // c - StopGradient(c), which is exactly 0, routes the adjoints g1 and g2 into the custom gradient function. The
 // custom and the plain autodiff versions are tested equal to 1e-12 in float64 (TestSparseLogSoftmaxCustomGradient).
+//
+// Where the time goes (BenchmarkCrossEntropy, logits [1024, 32000] float32, forward and backward, GoMLX v0.26's
+// pure-Go backend on 2 shared cores; CPU profile per run): Exp ~0.6 s (math.Exp per element, half of the total),
+// ReduceMax ~0.2 s and ReduceSum ~0.15 s (the generic reduce iterator), two row broadcasts [M] -> [M, C] ~0.17 s
+// each (x - max forward, -scale·softmax backward; BroadcastInDim then a same-shape op measured 1.4x faster than
+// an implicit [M, 1] broadcast), and a few plain passes (~0.03 s each: the subtraction, the product, the
+// carriers' zero-filled scatter, the identity's copy when the logits are a graph parameter). The remaining
+// speed-ups are in the backend's kernels, not in this graph.
 
 import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
