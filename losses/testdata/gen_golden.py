@@ -278,6 +278,8 @@ for r in REDUCTIONS:
 add("softmaxfocal/gamma=0/mean", "SoftmaxFocalLoss", [("input", x), ("target", y_ign)], {"gamma": 0.0, "weight": w})
 add("softmaxfocal/kdim/mean", "SoftmaxFocalLoss", [("input", xk), ("target", yk)], {"gamma": 3.0})
 add("softmaxfocal/all-ignored/mean", "SoftmaxFocalLoss", [("input", x), ("target", y_all)], {})
+add("softmaxfocal/ignore_index=2/sum", "SoftmaxFocalLoss", [("input", x), ("target", y_ign2)],
+    {"ignore_index": 2, "reduction": "sum", "weight": w})
 for r in REDUCTIONS:
     add(f"poly1/{r}", "Poly1CrossEntropyLoss", [("logits", x), ("labels", y)], {"reduction": r})
     add(f"poly1/ignore/{r}", "Poly1CrossEntropyLoss", [("logits", x), ("labels", y_ign)], {"reduction": r,
@@ -285,6 +287,7 @@ for r in REDUCTIONS:
     add(f"poly1/probs/{r}", "Poly1CrossEntropyLoss", [("logits", x), ("labels", t)], {"reduction": r})
 add("poly1/epsilon=0/mean", "Poly1CrossEntropyLoss", [("logits", x), ("labels", y)], {"epsilon": 0.0})
 add("poly1/kdim/mean", "Poly1CrossEntropyLoss", [("logits", xk), ("labels", yk)], {"epsilon": -0.5})
+add("poly1/ignore_index=2/mean", "Poly1CrossEntropyLoss", [("logits", x), ("labels", y_ign2)], {"ignore_index": 2})
 # BERT pre-training: [batch, seq, vocab] logits (class axis last) and -100 outside the masked positions.
 B, T, V = 2, 5, 7
 mlm_x = randn(B, T, V, scale=2)
@@ -297,6 +300,11 @@ for r in REDUCTIONS:
     add(f"nsp/{r}", "NSPLoss", [("seq_relationship_score", nsp_x), ("next_sentence_label", nsp_y)], {"reduction": r})
 add("mlm/smoothing", "MLMLoss", [("prediction_scores", mlm_x), ("labels", mlm_y)], {"label_smoothing": 0.1})
 add("mlm/no-masked/mean", "MLMLoss", [("prediction_scores", mlm_x), ("labels", torch.full((B, T), -100))], {})
+mlm_y1 = torch.where(mlm_y == -100, torch.full_like(mlm_y, -1), mlm_y)
+add("mlm/ignore_index=-1", "MLMLoss", [("prediction_scores", mlm_x), ("labels", mlm_y1)], {"ignore_index": -1})
+add("bert/pretraining/ignore_index=-1", "BertPreTrainingLoss",
+    [("prediction_scores", mlm_x), ("seq_relationship_score", nsp_x), ("labels", mlm_y1), ("next_sentence_label", nsp_y)],
+    {"ignore_index": -1}, grad=(0, 1))
 add("bert/pretraining", "BertPreTrainingLoss",
     [("prediction_scores", mlm_x), ("seq_relationship_score", nsp_x), ("labels", mlm_y), ("next_sentence_label", nsp_y)],
     {}, grad=(0, 1))
