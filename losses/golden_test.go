@@ -45,12 +45,17 @@ func TestGolden(t *testing.T) {
 	t.Logf("golden: %d cases, torch %v", len(g.Cases), g.Provenance["torch"])
 	backend := lib.MustBackend()
 	covered := map[string]bool{}
+	argsCovered := map[string]map[string]bool{}
 	for _, tier := range []struct {
 		dtype dtypes.DType
 		tol   float64
 	}{{dtypes.Float64, close64}, {dtypes.Float32, close32}} {
 		for _, s := range parity.Summarize(backend, g, tier.dtype, tier.tol, goldenFloor) {
 			covered[s.Loss] = true
+			argsCovered[s.Loss] = map[string]bool{}
+			for _, a := range s.Args {
+				argsCovered[s.Loss][a] = true
+			}
 			t.Logf("%s %-26s %3d cases, worst relative error: value %.2g, gradient %.2g", tier.dtype, s.Loss, s.Cases,
 				s.WorstValue, s.WorstGrad)
 			for _, f := range s.Failed {
@@ -61,6 +66,11 @@ func TestGolden(t *testing.T) {
 	for _, name := range losses.Names() {
 		if !covered[name] {
 			t.Errorf("loss %q has no golden case", name)
+		}
+		for _, arg := range losses.Args(name) {
+			if !argsCovered[name][arg] {
+				t.Errorf("loss %q: argument %q has no golden case", name, arg)
+			}
 		}
 	}
 }
