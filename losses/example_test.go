@@ -167,3 +167,94 @@ func ExampleNames() {
 	// 23 [BCELoss BCEWithLogitsLoss BertPreTrainingLoss CosineEmbeddingLoss]
 	// [anchor positive negative] [margin p eps swap reduction]
 }
+
+// Label smoothing mixes the one-hot target with the uniform distribution: (1-ε)·onehot + ε/C.
+func ExampleWithLabelSmoothing() {
+	for _, eps := range []float64{0, 0.1} {
+		loss := graph.MustExecOnce(lib.MustBackend(), func(logits, labels *graph.Node) *graph.Node {
+			return losses.CrossEntropy(logits, labels, losses.WithLabelSmoothing(eps))
+		}, [][]float32{{4, 0, 0}}, []int32{0})
+		fmt.Printf("ε=%.1f: %.4f\n", eps, loss.Value())
+	}
+	// Output:
+	// ε=0.0: 0.0360
+	// ε=0.1: 0.3026
+}
+
+// A language model's logits are [batch, seq, vocab]: the class axis is the last one, not PyTorch's axis 1.
+func ExampleWithClassAxis() {
+	logits := [][][]float32{{{2, 0, 0}, {0, 3, 0}}} // [1, 2, 3]
+	labels := [][]int32{{0, 1}}                     // [1, 2]
+	loss := graph.MustExecOnce(lib.MustBackend(), func(logits, labels *graph.Node) *graph.Node {
+		return losses.CrossEntropy(logits, labels, losses.WithClassAxis(-1), losses.WithReduction(losses.ReductionNone))
+	}, logits, labels)
+	fmt.Printf("%.4f\n", loss.Value())
+	// Output: [[0.2395 0.0949]]
+}
+
+// PyTorch clamps BCE's logs at -100, so a probability of exactly 0 for a positive target costs 100, not +Inf.
+func ExampleBinaryCrossEntropy() {
+	loss := graph.MustExecOnce(lib.MustBackend(), func(probs, targets *graph.Node) *graph.Node {
+		return losses.BinaryCrossEntropy(probs, targets, losses.WithReduction(losses.ReductionNone))
+	}, []float64{0.9, 0, 0.5}, []float64{1, 1, 0})
+	fmt.Printf("%.4f\n", loss.Value())
+	// Output: [0.1054 100.0000 0.6931]
+}
+
+func ExampleCosineEmbedding() {
+	x1 := [][]float32{{1, 0}, {1, 1}}
+	x2 := [][]float32{{0, 1}, {1, 1}}
+	loss := graph.MustExecOnce(lib.MustBackend(), func(x1, x2, y *graph.Node) *graph.Node {
+		return losses.CosineEmbedding(x1, x2, y, losses.WithReduction(losses.ReductionNone))
+	}, x1, x2, []int32{1, -1}) // pull the first pair together, push the second apart.
+	fmt.Printf("%.4f\n", loss.Value()) // [1 - cos, max(0, cos - margin)]
+	// Output: [1.0000 1.0000]
+}
+
+// With gamma 0, the softmax focal loss is the cross-entropy; larger gamma discounts well-classified examples.
+func ExampleSoftmaxFocal() {
+	for _, gamma := range []float64{0, 2} {
+		loss := graph.MustExecOnce(lib.MustBackend(), func(logits, labels *graph.Node) *graph.Node {
+			return losses.SoftmaxFocal(logits, labels, losses.WithGamma(gamma), losses.WithReduction(losses.ReductionNone))
+		}, [][]float32{{3, 0, 0}, {0, 0.5, 0}}, []int32{0, 0})
+		fmt.Printf("gamma %g: %.4f\n", gamma, loss.Value())
+	}
+	// Output:
+	// gamma 0: [0.0949 1.2944]
+	// gamma 2: [0.0008 0.6821]
+}
+
+func ExamplePoly1CrossEntropy() {
+	loss := graph.MustExecOnce(lib.MustBackend(), func(logits, labels *graph.Node) *graph.Node {
+		return losses.Poly1CrossEntropy(logits, labels, losses.WithEpsilon(1)) // CE + 1·(1 - p_t)
+	}, [][]float32{{2, 0, 0}}, []int32{0})
+	fmt.Printf("%.4f\n", loss.Value())
+	// Output: 0.4526
+}
+
+// BERT's pre-training loss is MLM (mean over the masked positions) plus NSP (mean over the examples).
+func ExampleBertPreTraining() {
+	mlmLogits := [][][]float32{{{2, 0, 0, 0}, {0, 0, 5, 0}}} // [batch 1, seq 2, vocab 4]
+	nspLogits := [][]float32{{1.5, -0.5}}                     // [batch 1, 2]
+	mlmLabels := [][]int32{{0, -100}}                         // only position 0 is masked
+	nspLabels := []int32{0}
+	loss := graph.MustExecOnce(lib.MustBackend(), func(mlm, nsp, mlmY, nspY *graph.Node) *graph.Node {
+		return losses.BertPreTraining(mlm, nsp, mlmY, nspY)
+	}, mlmLogits, nspLogits, mlmLabels, nspLabels)
+	fmt.Printf("%.4f\n", loss.Value())
+	// Output: 0.4677
+}
+
+// A Loss plugs into GoMLX's trainer through LossFn: the model's predictions, then the dataset's labels.
+func ExampleLoss_LossFn() {
+	ce, err := losses.New("CrossEntropyLoss", map[string]any{"ignore_index": -100})
+	if err != nil {
+		panic(err)
+	}
+	lossFn := ce.LossFn() // a train.LossFn, for train.NewTrainer(backend, ctx, modelFn, lossFn, optimizer, nil, nil)
+	loss := graph.MustExecOnce(lib.MustBackend(), func(logits, labels *graph.Node) *graph.Node {
+		return lossFn([]*graph.Node{labels}, []*graph.Node{logits})
+	}, [][]float32{{2, 0.5, -1}, {0.1, 0.2, 3}}, []int32{0, 2})
+	fmt.Printf("%.4f\n", loss.Value())
+	// Output: 0.1755
+}
