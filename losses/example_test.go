@@ -235,8 +235,8 @@ func ExamplePoly1CrossEntropy() {
 // BERT's pre-training loss is MLM (mean over the masked positions) plus NSP (mean over the examples).
 func ExampleBertPreTraining() {
 	mlmLogits := [][][]float32{{{2, 0, 0, 0}, {0, 0, 5, 0}}} // [batch 1, seq 2, vocab 4]
-	nspLogits := [][]float32{{1.5, -0.5}}                     // [batch 1, 2]
-	mlmLabels := [][]int32{{0, -100}}                         // only position 0 is masked
+	nspLogits := [][]float32{{1.5, -0.5}}                    // [batch 1, 2]
+	mlmLabels := [][]int32{{0, -100}}                        // only position 0 is masked
 	nspLabels := []int32{0}
 	loss := graph.MustExecOnce(lib.MustBackend(), func(mlm, nsp, mlmY, nspY *graph.Node) *graph.Node {
 		return losses.BertPreTraining(mlm, nsp, mlmY, nspY)
