@@ -40,7 +40,7 @@ $(TOOLS) &: tools/go.mod tools/go.sum
 kernel: tools
 	bin/gonb --install
 	/usr/bin/python3 scripts/kernel_env.py "$(CURDIR)/bin:$(GOROOT_BIN)"
-	jupyter kernelspec list | grep -q gonb
+	jupyter kernelspec list | grep gonb
 
 vet:
 	$(GO) vet ./...
