@@ -16,6 +16,14 @@ package losses
 // StopGradient at their [M] size; a "carrier" slice of the identity's output (one or two columns), added as
 // c - StopGradient(c), which is exactly 0, routes the adjoints g1 and g2 into the custom gradient function. The
 // custom and the plain autodiff versions are tested equal to 1e-12 in float64 (TestSparseLogSoftmaxCustomGradient).
+//
+// Where the time goes (BenchmarkCrossEntropy, logits [1024, 32000] float32, forward and backward, GoMLX v0.26's
+// pure-Go backend on 2 shared cores; CPU profile per run): Exp ~0.6 s (math.Exp per element, half of the total),
+// ReduceMax ~0.2 s and ReduceSum ~0.15 s (the generic reduce iterator), two row broadcasts [M] -> [M, C] ~0.17 s
+// each (x - max forward, -scale·softmax backward; BroadcastInDim then a same-shape op measured 1.4x faster than
+// an implicit [M, 1] broadcast), and a few plain passes (~0.03 s each: the subtraction, the product, the
+// carriers' zero-filled scatter, the identity's copy when the logits are a graph parameter). The remaining
+// speed-ups are in the backend's kernels, not in this graph.
 
 import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -45,7 +53,7 @@ func sparseLogSoftmaxAutodiff(x, labels, u *Node, wantSum bool) (atTarget, weigh
 
 func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool) (atTarget, weightedSum *Node) {
 	m, c := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
-	flatIdx := flatRowIndices(labels, m, c)
+	targetIdx := rowColumnIndices(labels)
 	if c == 1 {
 		// log softmax of a single class is exactly 0, and so is its gradient.
 		customGradient = false
@@ -62,7 +70,7 @@ func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool) (atTar
 		carrierIdx = carrierIndices(x.Graph(), m, c, k)
 		xi = IdentityWithCustomGradient(x, func(_, v *Node) *Node {
 			// v is zero except at the carriers (the first k columns), where it holds the adjoints g1 (and g2).
-			g := Reshape(Gather(Reshape(v, m*c), carrierIdx), m, k)
+			g := Reshape(Gather(v, carrierIdx), m, k)
 			g1 := Reshape(Slice(g, AxisRange(), AxisElem(0)), m)
 			scale := g1 // Σ of the coefficients of p_c: g1 + U·g2.
 			var g2 *Node
@@ -74,25 +82,24 @@ func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool) (atTar
 					scale = Add(scale, Mul(g2, ReduceAllSum(u)))
 				}
 			}
-			grad := Mul(expShifted, Reshape(Neg(Div(scale, sumExp)), m, 1))
+			grad := Mul(expShifted, rowBroadcast(Neg(Div(scale, sumExp)), c)) // -scale·softmax
 			if wantSum {
 				if u == nil {
-					grad = Add(grad, Reshape(g2, m, 1))
+					grad = Add(grad, rowBroadcast(g2, c))
 				} else {
-					grad = Add(grad, Mul(Reshape(g2, m, 1), Reshape(u, 1, c)))
+					grad = Add(grad, Mul(rowBroadcast(g2, c), BroadcastToDims(Reshape(u, 1, c), m, c)))
 				}
 			}
 			// + g1 at the target: a scatter of M values, no one-hot tensor.
-			grad = ScatterSum(Reshape(grad, m*c), flatIdx, g1, true, true) // row-major: sorted and unique.
-			return Reshape(grad, m, c)
+			return ScatterSum(grad, targetIdx, g1, true, true) // row-major: sorted and unique.
 		})
 	}
 
-	shifted := Sub(xi, StopGradient(ReduceAndKeep(xi, ReduceMax, -1))) // x - max, [M, C]
+	shifted := Sub(xi, StopGradient(rowBroadcast(ReduceMax(xi, -1), c))) // x - max, [M, C]
 	expShifted = Exp(shifted)
 	sumExp = ReduceSum(expShifted, -1) // [M]
 	logSumExp := Log(sumExp)
-	atTarget = Sub(Gather(Reshape(shifted, m*c), flatIdx), logSumExp)
+	atTarget = Sub(Gather(shifted, targetIdx), logSumExp)
 	if wantSum {
 		var total, sumU *Node
 		if u == nil {
@@ -111,7 +118,7 @@ func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool) (atTar
 	// Carriers: the first k columns of xi, gathered (GoMLX's pure-Go backend has no Pad, so Slice has no
 	// gradient there) and added as c - StopGradient(c), which is exactly 0, so that the adjoints of the results
 	// arrive, unchanged, in the custom gradient's v.
-	carriers := Reshape(Gather(Reshape(xi, m*c), carrierIdx), m, k)
+	carriers := Reshape(Gather(xi, carrierIdx), m, k)
 	zeros := Sub(carriers, StopGradient(carriers))
 	atTarget = Add(StopGradient(atTarget), column(zeros, 0))
 	if wantSum {
@@ -120,12 +127,19 @@ func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool) (atTar
 	return atTarget, weightedSum
 }
 
-// carrierIndices returns the flat indices [M·k, 1] of the first k columns of each row of a [M, C] tensor.
+// carrierIndices returns the (row, column) indices [M·k, 2] of the first k columns of each row of [M, C].
 func carrierIndices(g *Graph, m, c, k int) *Node {
 	dtype := indexDType(m, c)
-	shape := shapes.Make(dtype, m, k)
-	idx := Add(MulScalar(Iota(g, shape, 0), float64(c)), Iota(g, shape, 1))
-	return Reshape(idx, m*k, 1)
+	shape := shapes.Make(dtype, m, k, 1)
+	idx := Concatenate([]*Node{Iota(g, shape, 0), Iota(g, shape, 1)}, -1)
+	return Reshape(idx, m*k, 2)
+}
+
+// rowBroadcast broadcasts a per-row vector [M] to [M, C]. (An explicit BroadcastInDim followed by a same-shape
+// op measured 1.4x faster on the pure-Go backend than a binary op with implicit [M, 1] broadcasting.)
+func rowBroadcast(v *Node, c int) *Node {
+	m := v.Shape().Dimensions[0]
+	return BroadcastToDims(Reshape(v, m, 1), m, c)
 }
 
 // column returns x[:, j] of a [M, k] tensor as [M] through ops that have gradients on every backend (a masked
@@ -140,24 +154,26 @@ func column(x *Node, j int) *Node {
 	return ReduceSum(Mul(x, Reshape(ConstAsDType(x.Graph(), x.DType(), mask), 1, k)), -1)
 }
 
-// flatRowIndices returns the indices [M, 1] of (row m, column labels[m]) in a [M, C] tensor flattened to [M·C].
-func flatRowIndices(labels *Node, m, c int) *Node {
-	dtype := indexDType(m, c)
-	rows := Iota(labels.Graph(), shapes.Make(dtype, m), 0)
-	idx := Add(MulScalar(rows, float64(c)), ConvertDType(labels, dtype))
-	return Reshape(idx, m, 1)
+// rowColumnIndices returns the indices [M, 2] of (row m, column labels[m]), for Gather and ScatterSum on [M, C]
+// tensors (2-D indices: no reshape, which copies on the pure-Go backend).
+func rowColumnIndices(labels *Node) *Node {
+	m := labels.Shape().Dimensions[0]
+	dtype := indexDType(m)
+	rows := Iota(labels.Graph(), shapes.Make(dtype, m, 1), 0)
+	return Concatenate([]*Node{rows, Reshape(ConvertDType(labels, dtype), m, 1)}, -1)
 }
 
-// indexDType is the integer dtype for flat indices into [M, C].
-func indexDType(m, c int) dtypes.DType {
-	if int64(m)*int64(c) >= 1<<31 {
-		return dtypes.Int64
+// indexDType is the integer dtype for indices along axes of the given dimensions.
+func indexDType(dims ...int) dtypes.DType {
+	for _, d := range dims {
+		if int64(d) >= 1<<31 {
+			return dtypes.Int64
+		}
 	}
 	return dtypes.Int32
 }
 
 // gatherRows returns x[m, labels[m]] for x [M, C] and labels [M] in [0, C); its autodiff gradient is a scatter.
 func gatherRows(x, labels *Node) *Node {
-	m, c := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
-	return Gather(Reshape(x, m*c), flatRowIndices(labels, m, c))
+	return Gather(x, rowColumnIndices(labels))
 }

@@ -2,6 +2,7 @@ package losses
 
 import (
 	"math"
+	"slices"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom: graph ops read as math.
@@ -111,23 +112,11 @@ func checkFloat(fn, what string, x *Node) {
 	}
 }
 
-// checkSameShape panics unless a and b have the same dimensions (and b a float dtype equal to a's).
+// checkSameShape panics unless a and b have the same dimensions (dtypes may differ: callers convert).
 func checkSameShape(fn, aName string, a *Node, bName string, b *Node) {
-	if !slicesEqual(a.Shape().Dimensions, b.Shape().Dimensions) {
+	if !slices.Equal(a.Shape().Dimensions, b.Shape().Dimensions) {
 		panicf(fn, "%s %s and %s %s must have the same shape", bName, b.Shape(), aName, a.Shape())
 	}
-}
-
-func slicesEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // asDType converts x to dtype if needed (targets given as integers to a float loss, for example).
@@ -136,4 +125,46 @@ func asDType(x *Node, dtype dtypes.DType) *Node {
 		return x
 	}
 	return ConvertDType(x, dtype)
+}
+
+// withGradient returns value (computed from x, any graph) whose gradient with respect to x is given by hand:
+// grad(v) receives the adjoint v of the result (value's shape, which must be x's) and returns the adjoint of x.
+// PyTorch writes the backward of several losses by hand (BCE's clamp, the logistic losses at 0); this reproduces
+// them exactly, where autodiff of the forward formula would differ (a subgradient at a kink, or 0 under a clamp).
+//
+// The value is cut from autodiff with StopGradient, and x's identity is added as xi - StopGradient(xi), which is
+// exactly 0, so that the adjoint reaches the custom gradient unchanged.
+func withGradient(value, x *Node, grad func(v *Node) *Node) *Node {
+	return withGradients(value, gradientOf{x, grad})
+}
+
+// gradientOf pairs a node with the hand-written gradient of a value with respect to it (see withGradient).
+type gradientOf struct {
+	x    *Node
+	grad func(v *Node) *Node
+}
+
+// withGradients is withGradient for several nodes at once. A node may have more axes than the value (a value
+// reduced over x's trailing axes, such as a norm): then grad receives the adjoint broadcast to x's shape.
+func withGradients(value *Node, pairs ...gradientOf) *Node {
+	out := StopGradient(value)
+	for _, p := range pairs {
+		grad := p.grad
+		xi := IdentityWithCustomGradient(p.x, func(_, v *Node) *Node { return grad(v) })
+		zero := Sub(xi, StopGradient(xi))
+		if extra := xi.Rank() - value.Rank(); extra > 0 {
+			axes := make([]int, extra)
+			for i := range axes {
+				axes[i] = value.Rank() + i
+			}
+			zero = ReduceSum(zero, axes...)
+		}
+		out = Add(out, zero)
+	}
+	return out
+}
+
+// absSign is |x| with PyTorch's gradient sign(x), which is 0 at x = 0 (GoMLX's Abs gradient is ±1 there).
+func absSign(x *Node) *Node {
+	return withGradient(Abs(x), x, func(v *Node) *Node { return Mul(v, Sign(x)) })
 }

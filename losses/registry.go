@@ -21,7 +21,9 @@ type Loss func(inputs ...*Node) *Node
 // label (target) this is forward(input, target); for TripletMarginLoss the three predictions are (anchor, positive,
 // negative) and the labels are empty.
 //
-// The trainer reduces a non-scalar loss (ReductionNone) with a plain mean.
+// Losses whose forward() interleaves predictions and labels need their own small LossFn: GaussianNLLLoss's is
+// (input, target, var), so a model that predicts the variance must pass it after the target. The trainer
+// reduces a non-scalar loss (ReductionNone) with a plain mean.
 func (l Loss) LossFn() gomlxlosses.LossFn {
 	return func(labels, predictions []*Node) *Node {
 		inputs := make([]*Node, 0, len(predictions)+len(labels))
@@ -195,16 +197,17 @@ func (e entry) parse(args map[string]any) (opts []Option, consts []func(*Node) O
 			if v == nil {
 				continue // None: the default.
 			}
-			values, ok := toFloats(v)
+			values, dims, ok := toArray(v)
 			if !ok {
-				return nil, nil, fmt.Errorf("losses: %s: argument %q must be a list of numbers, got %v (%T)", name, k, v, v)
+				return nil, nil, fmt.Errorf("losses: %s: argument %q must be a list of numbers (or a rectangular "+
+					"list of lists), got %v (%T)", name, k, v, v)
 			}
 			if len(values) == 0 {
 				return nil, nil, fmt.Errorf("losses: %s: argument %q must not be empty", name, k)
 			}
 			listOption := spec.listOption
 			consts = append(consts, func(like *Node) Option {
-				return listOption(ConstAsDType(like.Graph(), like.DType(), values))
+				return listOption(Reshape(ConstAsDType(like.Graph(), like.DType(), values), dims...))
 			})
 		}
 	}
@@ -247,34 +250,57 @@ func toInt(v any) (int, bool) {
 	return 0, false
 }
 
-func toFloats(v any) ([]float64, bool) {
+// toArray converts a list of numbers, or a rectangular list of lists of numbers (as encoding/json decodes a
+// nested array), into its values and dimensions.
+func toArray(v any) (values []float64, dims []int, ok bool) {
 	switch x := v.(type) {
 	case []float64:
-		return slices.Clone(x), true
+		return slices.Clone(x), []int{len(x)}, true
 	case []float32:
 		out := make([]float64, len(x))
 		for i, f := range x {
 			out[i] = float64(f)
 		}
-		return out, true
+		return out, []int{len(x)}, true
 	case []int:
 		out := make([]float64, len(x))
 		for i, f := range x {
 			out[i] = float64(f)
 		}
-		return out, true
-	case []any:
-		out := make([]float64, len(x))
+		return out, []int{len(x)}, true
+	case [][]float64:
+		elems := make([]any, len(x))
 		for i, e := range x {
-			f, ok := toFloat(e)
-			if !ok {
-				return nil, false
-			}
-			out[i] = f
+			elems[i] = e
 		}
-		return out, true
+		return toArray(elems)
+	case []any:
+		if len(x) == 0 {
+			return nil, []int{0}, true
+		}
+		if _, isNumber := toFloat(x[0]); isNumber {
+			out := make([]float64, len(x))
+			for i, e := range x {
+				f, ok := toFloat(e)
+				if !ok {
+					return nil, nil, false
+				}
+				out[i] = f
+			}
+			return out, []int{len(x)}, true
+		}
+		var inner []int
+		for i, e := range x {
+			vals, d, ok := toArray(e)
+			if !ok || (i > 0 && !slices.Equal(d, inner)) {
+				return nil, nil, false
+			}
+			inner = d
+			values = append(values, vals...)
+		}
+		return values, append([]int{len(x)}, inner...), true
 	}
-	return nil, false
+	return nil, nil, false
 }
 
 // two adapts a two-input Go loss function to an entry's call.
@@ -287,7 +313,13 @@ func three(f func(a, b, c *Node, opts ...Option) *Node) func([]*Node, []Option) 
 	return func(in []*Node, opts []Option) *Node { return f(in[0], in[1], in[2], opts...) }
 }
 
+// four adapts a four-input Go loss function to an entry's call.
+func four(f func(a, b, c, d *Node, opts ...Option) *Node) func([]*Node, []Option) *Node {
+	return func(in []*Node, opts []Option) *Node { return f(in[0], in[1], in[2], in[3], opts...) }
+}
+
 // registry maps PyTorch's class names (and lossbook's names for losses outside torch.nn) to the Go functions.
+// Inputs are named as the arguments of the torch module's forward() (or of the reference function).
 var registry = makeRegistry(
 	entry{
 		name:   "CrossEntropyLoss",
@@ -300,6 +332,132 @@ var registry = makeRegistry(
 		inputs: []string{"input", "target"},
 		args:   []string{"weight", "ignore_index", "reduction"},
 		call:   two(NLL),
+	},
+	entry{
+		name:   "BCELoss",
+		inputs: []string{"input", "target"},
+		args:   []string{"weight", "reduction"},
+		call:   two(BinaryCrossEntropy),
+	},
+	entry{
+		name:   "BCEWithLogitsLoss",
+		inputs: []string{"input", "target"},
+		args:   []string{"weight", "reduction", "pos_weight"},
+		call:   two(BinaryCrossEntropyLogits),
+	},
+	entry{
+		name:   "KLDivLoss",
+		inputs: []string{"input", "target"},
+		args:   []string{"reduction", "log_target"},
+		call:   two(KLDiv),
+	},
+	entry{
+		name:   "MSELoss",
+		inputs: []string{"input", "target"},
+		args:   []string{"reduction"},
+		call:   two(MSE),
+	},
+	entry{
+		name:   "L1Loss",
+		inputs: []string{"input", "target"},
+		args:   []string{"reduction"},
+		call:   two(L1),
+	},
+	entry{
+		name:   "HuberLoss",
+		inputs: []string{"input", "target"},
+		args:   []string{"reduction", "delta"},
+		call:   two(Huber),
+	},
+	entry{
+		name:   "SmoothL1Loss",
+		inputs: []string{"input", "target"},
+		args:   []string{"reduction", "beta"},
+		call:   two(SmoothL1),
+	},
+	entry{
+		name:   "CosineEmbeddingLoss",
+		inputs: []string{"input1", "input2", "target"},
+		args:   []string{"margin", "reduction"},
+		call:   three(CosineEmbedding),
+	},
+	entry{
+		name:   "MarginRankingLoss",
+		inputs: []string{"input1", "input2", "target"},
+		args:   []string{"margin", "reduction"},
+		call:   three(MarginRanking),
+	},
+	entry{
+		name:   "TripletMarginLoss",
+		inputs: []string{"anchor", "positive", "negative"},
+		args:   []string{"margin", "p", "eps", "swap", "reduction"},
+		call:   three(TripletMargin),
+	},
+	entry{
+		name:   "HingeEmbeddingLoss",
+		inputs: []string{"input", "target"},
+		args:   []string{"margin", "reduction"},
+		call:   two(HingeEmbedding),
+	},
+	entry{
+		name:   "SoftMarginLoss",
+		inputs: []string{"input", "target"},
+		args:   []string{"reduction"},
+		call:   two(SoftMargin),
+	},
+	entry{
+		name:   "MultiLabelSoftMarginLoss",
+		inputs: []string{"input", "target"},
+		args:   []string{"weight", "reduction"},
+		call:   two(MultiLabelSoftMargin),
+	},
+	entry{
+		name:   "PoissonNLLLoss",
+		inputs: []string{"log_input", "target"},
+		args:   []string{"log_input", "full", "eps", "reduction"},
+		call:   two(PoissonNLL),
+	},
+	entry{
+		name:   "GaussianNLLLoss",
+		inputs: []string{"input", "target", "var"},
+		args:   []string{"full", "eps", "reduction"},
+		call:   three(GaussianNLL),
+	},
+	entry{
+		name:   "SigmoidFocalLoss",
+		inputs: []string{"inputs", "targets"},
+		args:   []string{"alpha", "gamma", "reduction"},
+		call:   two(SigmoidFocal),
+	},
+	entry{
+		name:   "SoftmaxFocalLoss",
+		inputs: []string{"input", "target"},
+		args:   []string{"weight", "gamma", "ignore_index", "reduction"},
+		call:   two(SoftmaxFocal),
+	},
+	entry{
+		name:   "Poly1CrossEntropyLoss",
+		inputs: []string{"logits", "labels"},
+		args:   []string{"epsilon", "ignore_index", "reduction"},
+		call:   two(Poly1CrossEntropy),
+	},
+	entry{
+		name:   "MLMLoss",
+		inputs: []string{"prediction_scores", "labels"},
+		args:   []string{"ignore_index", "reduction", "label_smoothing"},
+		call:   two(MLM),
+	},
+	entry{
+		name:   "NSPLoss",
+		inputs: []string{"seq_relationship_score", "next_sentence_label"},
+		args:   []string{"reduction"},
+		call:   two(NSP),
+	},
+	entry{
+		name:   "BertPreTrainingLoss",
+		inputs: []string{"prediction_scores", "seq_relationship_score", "labels", "next_sentence_label"},
+		args:   []string{"ignore_index"},
+		call:   four(BertPreTraining),
 	},
 )
 
