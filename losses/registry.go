@@ -2,13 +2,14 @@ package losses
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"strings"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom: graph ops read as math.
 	gomlxlosses "github.com/gomlx/gomlx/pkg/ml/train/losses"
+
+	"github.com/lossbook/lossbook/internal/pyargs"
 )
 
 // Loss takes the inputs in the order of the torch module's forward() and returns the loss. New builds one from
@@ -163,13 +164,13 @@ func (e entry) parse(args map[string]any) (opts []Option, consts []func(*Node) O
 		spec := kwargs[k]
 		switch spec.kind {
 		case kindFloat:
-			f, ok := toFloat(v)
+			f, ok := pyargs.Float(v)
 			if !ok {
 				return nil, nil, fmt.Errorf("losses: %s: argument %q must be a number, got %v (%T)", name, k, v, v)
 			}
 			opts = append(opts, spec.option(f))
 		case kindInt:
-			i, ok := toInt(v)
+			i, ok := pyargs.Int(v)
 			if !ok {
 				return nil, nil, fmt.Errorf("losses: %s: argument %q must be an integer, got %v (%T)", name, k, v, v)
 			}
@@ -197,7 +198,7 @@ func (e entry) parse(args map[string]any) (opts []Option, consts []func(*Node) O
 			if v == nil {
 				continue // None: the default.
 			}
-			values, dims, ok := toArray(v)
+			values, dims, ok := pyargs.Floats(v)
 			if !ok {
 				return nil, nil, fmt.Errorf("losses: %s: argument %q must be a list of numbers (or a rectangular "+
 					"list of lists), got %v (%T)", name, k, v, v)
@@ -212,95 +213,6 @@ func (e entry) parse(args map[string]any) (opts []Option, consts []func(*Node) O
 		}
 	}
 	return opts, consts, nil
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	}
-	return 0, false
-}
-
-func toInt(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case int32:
-		return int(x), true
-	case int64:
-		return int(x), true
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return int(x), true
-		}
-	case float32:
-		if float64(x) == math.Trunc(float64(x)) {
-			return int(x), true
-		}
-	}
-	return 0, false
-}
-
-// toArray converts a list of numbers, or a rectangular list of lists of numbers (as encoding/json decodes a
-// nested array), into its values and dimensions.
-func toArray(v any) (values []float64, dims []int, ok bool) {
-	switch x := v.(type) {
-	case []float64:
-		return slices.Clone(x), []int{len(x)}, true
-	case []float32:
-		out := make([]float64, len(x))
-		for i, f := range x {
-			out[i] = float64(f)
-		}
-		return out, []int{len(x)}, true
-	case []int:
-		out := make([]float64, len(x))
-		for i, f := range x {
-			out[i] = float64(f)
-		}
-		return out, []int{len(x)}, true
-	case [][]float64:
-		elems := make([]any, len(x))
-		for i, e := range x {
-			elems[i] = e
-		}
-		return toArray(elems)
-	case []any:
-		if len(x) == 0 {
-			return nil, []int{0}, true
-		}
-		if _, isNumber := toFloat(x[0]); isNumber {
-			out := make([]float64, len(x))
-			for i, e := range x {
-				f, ok := toFloat(e)
-				if !ok {
-					return nil, nil, false
-				}
-				out[i] = f
-			}
-			return out, []int{len(x)}, true
-		}
-		var inner []int
-		for i, e := range x {
-			vals, d, ok := toArray(e)
-			if !ok || (i > 0 && !slices.Equal(d, inner)) {
-				return nil, nil, false
-			}
-			inner = d
-			values = append(values, vals...)
-		}
-		return values, append([]int{len(x)}, inner...), true
-	}
-	return nil, nil, false
 }
 
 // two adapts a two-input Go loss function to an entry's call.

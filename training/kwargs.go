@@ -1,12 +1,13 @@
 package training
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/lossbook/lossbook/internal/pyargs"
 )
 
 // kwargs reads torch-style keyword arguments from a map, with the values either as encoding/json decodes them
@@ -49,35 +50,12 @@ func describe(v any) string {
 	return fmt.Sprintf("%#v (%T)", v, v)
 }
 
-// toFloat converts the numeric kinds encoding/json and Go users produce.
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
-	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return float64(rv.Int()), true
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return float64(rv.Uint()), true
-	case reflect.Float32, reflect.Float64:
-		return rv.Float(), true
-	}
-	return 0, false
-}
-
 // float reads a number into dst if key is given.
 func (k kwargs) float(key string, dst *float64) error {
 	if !k.has(key) {
 		return nil
 	}
-	f, ok := toFloat(k.args[key])
+	f, ok := pyargs.Float(k.args[key])
 	if !ok {
 		return k.errorf("option %q must be a number, got %s", key, describe(k.args[key]))
 	}
@@ -103,7 +81,7 @@ func (k kwargs) int(key string, dst *int) error {
 	if !k.has(key) {
 		return nil
 	}
-	f, ok := toFloat(k.args[key])
+	f, ok := pyargs.Float(k.args[key])
 	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
 		return k.errorf("option %q must be an integer, got %s", key, describe(k.args[key]))
 	}
@@ -142,7 +120,7 @@ func (k kwargs) floatPair(key string, dst *[2]float64) error {
 		ok := true
 		for i := range 2 {
 			var okI bool
-			pair[i], okI = toFloat(rv.Index(i).Interface())
+			pair[i], okI = pyargs.Float(rv.Index(i).Interface())
 			ok = ok && okI
 		}
 		if ok {
