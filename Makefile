@@ -15,7 +15,8 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks-committed notebooks lab-test clean
+.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks-committed notebooks lab-test clean \
+	docker-lint docker-test
 
 all: test
 
@@ -76,6 +77,16 @@ notebooks: kernel
 # executes a cell through the server's REST and websocket API, and shuts everything down.
 lab-test: kernel
 	/usr/bin/python3 scripts/lab_test.py
+
+# The workshop Docker image (docker/), tested without a Docker engine; .ci/run runs docker-test after `make test`.
+# docker-lint: the Dockerfile with npm's dockerfile-utils (pinned), the image's scripts with shellcheck.
+docker-lint:
+	docker/lint.sh
+
+# docker-test (root): docker/provision.sh in a fresh Debian bookworm chroot (mmdebstrap), run twice, then
+# notebook 00 executed and the image's command serving a Go cell, with no network. About 10 minutes.
+docker-test: docker-lint
+	docker/chroot-test.sh
 
 clean:
 	rm -rf bin build
