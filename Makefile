@@ -15,7 +15,7 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks-committed notebooks lab-test clean \
+.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks-committed notebooks lab-test parity clean \
 	docker-lint docker-test
 
 all: test
@@ -41,7 +41,7 @@ $(TOOLS) &: tools/go.mod tools/go.sum
 kernel: tools
 	bin/gonb --install
 	/usr/bin/python3 scripts/kernel_env.py "$(CURDIR)/bin:$(GOROOT_BIN)"
-	jupyter kernelspec list | grep -q gonb
+	jupyter kernelspec list | grep gonb
 
 vet:
 	$(GO) vet ./...
@@ -72,6 +72,12 @@ notebooks: kernel
 	    --output-dir $(NBOUT) "$$nb" 2>&1 | grep -v '^[IW][0-9]\{4\} '; \
 	done
 	$(GO) run ./internal/cmd/nbcheck -executed $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS)))
+
+# Random parity check of every loss against PyTorch (needs Debian's python3-torch): make parity SEED=7 PER_LOSS=50
+SEED ?= 1
+PER_LOSS ?= 20
+parity:
+	$(GO) run ./losses/internal/paritycheck -seed $(SEED) -per-loss $(PER_LOSS)
 
 # `make lab` really serves a GoNB kernel that runs a Go cell: scripts/lab_test.py starts it on a free port,
 # executes a cell through the server's REST and websocket API, and shuts everything down.

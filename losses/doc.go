@@ -5,4 +5,87 @@
 // adapters to GoMLX's train.LossFn, and the registry that builds a loss from PyTorch's name and keyword
 // arguments. It must not touch: files, data sets, optimizers, training loops or display. It imports GoMLX's
 // graph packages and nothing else of lossbook.
+//
+// # Two ways in
+//
+// Go functions on *graph.Node, with functional options whose defaults are PyTorch's:
+//
+//	loss := losses.CrossEntropy(logits, labels, losses.WithLabelSmoothing(0.1), losses.WithIgnoreIndex(-100))
+//
+// and a registry that takes PyTorch's class names and keyword arguments (for configuration files, the command
+// line and notebooks), whose Loss takes the inputs in the order of the torch module's forward():
+//
+//	ce, err := losses.New("CrossEntropyLoss", map[string]any{"label_smoothing": 0.1})
+//	loss := ce(logits, labels)
+//	trainer := train.NewTrainer(backend, ctx, modelFn, ce.LossFn(), optimizer, nil, nil)
+//
+// # The catalogue
+//
+//	file             Go function               registry name (PyTorch's, or lossbook's)
+//	crossentropy.go  CrossEntropy              CrossEntropyLoss
+//	                 NLL                       NLLLoss
+//	                 BinaryCrossEntropy        BCELoss
+//	                 BinaryCrossEntropyLogits  BCEWithLogitsLoss
+//	                 SoftMargin                SoftMarginLoss
+//	                 MultiLabelSoftMargin      MultiLabelSoftMarginLoss
+//	                 SigmoidFocal              SigmoidFocalLoss       (torchvision.ops.sigmoid_focal_loss)
+//	                 SoftmaxFocal              SoftmaxFocalLoss       (Lin et al., multi-class)
+//	                 Poly1CrossEntropy         Poly1CrossEntropyLoss  (optax.poly_loss_cross_entropy)
+//	regression.go    MSE, L1                   MSELoss, L1Loss
+//	                 Huber, SmoothL1           HuberLoss, SmoothL1Loss
+//	                 PoissonNLL, GaussianNLL   PoissonNLLLoss, GaussianNLLLoss
+//	divergence.go    KLDiv                     KLDivLoss
+//	contrastive.go   CosineEmbedding           CosineEmbeddingLoss
+//	                 MarginRanking             MarginRankingLoss
+//	                 TripletMargin             TripletMarginLoss
+//	                 HingeEmbedding            HingeEmbeddingLoss
+//	pretraining.go   MLM, NSP                  MLMLoss, NSPLoss       (BERT, as Hugging Face)
+//	                 BertPreTraining           BertPreTrainingLoss    (MLM + NSP, as BertForPreTraining)
+//
+// cecore.go holds the cross-entropy core that CrossEntropy, SoftmaxFocal, Poly1CrossEntropy, MLM and NSP share:
+// the target log-probability by a gather (no one-hot tensor) and a hand-written gradient, softmax minus target.
+//
+// # Reduction rules
+//
+// Every loss ends in one shared helper (reduce in reduction.go) that masks, weights and reduces, so that these
+// rules, which are PyTorch 1.13's, hold everywhere. ℓ are the values ReductionNone returns; valid marks targets
+// that are not ignore_index; w are the weights.
+//
+//	loss                                         ReductionMean is Σℓ divided by       ReductionNone returns
+//	CrossEntropy, NLL, SoftmaxFocal, MLM         Σ w[y]·valid (weighted mean)         [N, d1, ...], 0 where ignored
+//	Poly1CrossEntropy (class indices)            Σ valid                              [N, d1, ...], 0 where ignored
+//	CrossEntropy, Poly1 (probability targets)    N·d1·... (weights not normalised)    [N, d1, ...]
+//	BCE, BCEWithLogits (weight, pos_weight)      numel (weights not normalised)       input's shape
+//	MultiLabelSoftMargin                         N (after the mean over classes)      [N]
+//	KLDiv                                        numel; ReductionBatchMean: N         input's shape
+//	MSE, L1, Huber, SmoothL1, PoissonNLL,
+//	GaussianNLL, SoftMargin, HingeEmbedding,
+//	MarginRanking, SigmoidFocal                  numel                                input's shape
+//	CosineEmbedding, TripletMargin               N                                    [N]
+//	NSP                                          N                                    [N]
+//	BertPreTraining                              MLM's mean + NSP's mean              (scalar only)
+//
+// ReductionSum is Σℓ for all. Special cases: a weighted mean over no valid target is NaN (0/0, as PyTorch) and
+// its gradient is 0; the sum over none is 0. ReductionBatchMean is KL's alone. SigmoidFocal's default is
+// ReductionNone (torchvision's); every other loss defaults to ReductionMean (PyTorch's).
+//
+// # Gradients
+//
+// Gradients flow into the predictions and, for the regression losses (MSE, L1, Huber, SmoothL1, GaussianNLL
+// including its variance) and KLDiv, into the target, as PyTorch. Labels, class indices, ±1 targets, BCE targets,
+// Poisson counts and weights are constants. Where PyTorch writes a backward by hand (BCE's clamp, the logistic
+// losses, SmoothL1, |x| at 0), lossbook gives the same numbers; the golden tests check every gradient.
+//
+// # Errors
+//
+// Mistakes found while building a graph (shapes, dtypes, options a loss does not take) panic with an error that
+// starts with "losses: " and the loss's name and names both shapes. Configuration mistakes (New's name and
+// arguments) return an error that lists what is valid.
+//
+// # Parity with PyTorch
+//
+// testdata/gen_golden.py (run with /usr/bin/python3, torch 1.13) writes testdata/golden.json: values and
+// gradients in float64 for every loss and option; the tests compare them in float64 and float32. A randomized
+// checker, internal/paritycheck, draws random shapes and options for every loss from a seed and compares
+// losses.New with PyTorch to 1e-7.
 package losses

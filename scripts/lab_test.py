@@ -141,13 +141,15 @@ def main():
                 api(base, token, "DELETE", "/api/sessions/" + session["id"])
             except Exception as e:
                 print("lab_test: could not delete the session:", e, file=sys.stderr)
-        try:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=30)
-        except Exception:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, None)):
+            try:
+                os.killpg(proc.pid, sig)
+                proc.wait(timeout=wait)
+                break
+            except ProcessLookupError:  # already gone
+                break
+            except subprocess.TimeoutExpired:
+                continue
         log.close()
 
 

