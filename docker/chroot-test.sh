@@ -3,20 +3,19 @@
 # bookworm root with mmdebstrap (what debian:bookworm-slim holds), copies the checkout in as the Dockerfile's
 # COPY does (tracked and untracked files that git does not ignore), runs docker/provision.sh in it twice (the
 # second run must be quick: provisioning is idempotent), then runs docker/selftest.sh as the notebook user with
-# no network at all (a fresh network namespace with only loopback): notebook 00 executed and checked, the
-# image's command serving a Go cell, the data sets in the cache. It prints the times and the size of the root.
+# no network at all (a fresh network namespace with only loopback): every notebook executed and checked (notebook
+# 00 first), the image's command serving a Go cell, the data sets in the cache. It prints the times and the size of the root.
 #
 # Needs root (mmdebstrap, chroot, mounts); installs mmdebstrap and iproute2 when missing.
 # Settings: LOSSBOOK_CHROOT (default /var/tmp/lossbook-docker-test), LOSSBOOK_DEBIAN_MIRROR (default
-# http://deb.debian.org/debian), LOSSBOOK_FETCH_DATA (default 0, see below), GOPROXY and npm_config_registry (passed on).
+# http://deb.debian.org/debian), LOSSBOOK_FETCH_DATA (default 1), GOPROXY and npm_config_registry (passed on).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Outside the checkout: `go vet ./...` and friends would walk into it.
 root=${LOSSBOOK_CHROOT:-/var/tmp/lossbook-docker-test}
 mirror=${LOSSBOOK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 security_mirror=${LOSSBOOK_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-# The data sets: off until `lossbook data` (issue #6) is on main; provision.sh then fetches them.
-fetch_data=${LOSSBOOK_FETCH_DATA:-0}
+fetch_data=${LOSSBOOK_FETCH_DATA:-1}
 user=lossbook
 checkout=/home/$user/lossbook # where the Dockerfile COPYs the repository
 report=$repo/build/docker-test.txt
@@ -114,16 +113,20 @@ t_selftest=$((SECONDS - start))
 release_root
 size=$(du -sh --one-file-system "$root" | cut -f1)
 home_size=$(du -sh "$root/home/$user" | cut -f1)
-executed=$root$checkout/build/selftest/00_setup.ipynb
-backend=$(grep -o 'lossbook: backend [^"\\]*' "$executed" | head -n 1)
+executed=$root$checkout/build/selftest
+backend=$(grep -o 'lossbook: backend [^"\\]*' "$executed/00_setup.ipynb" | head -n 1)
 mkdir -p "$(dirname "$report")"
 {
   echo "docker-test $(date -u +%Y-%m-%dT%H:%M:%SZ): PASS"
   echo "  mmdebstrap:               ${t_debootstrap}s"
   echo "  provision.sh, first run:  ${t_provision}s"
   echo "  provision.sh, second run: ${t_provision2}s"
-  echo "  selftest.sh, offline:     ${t_selftest}s (notebook 00 executed: $executed)"
+  echo "  selftest.sh, offline:     ${t_selftest}s (notebooks executed and checked: $(cd "$executed" && echo *.ipynb), in $executed)"
   echo "  notebook 00 says:         $backend"
-  echo "  data sets fetched:        $([ "$fetch_data" = 1 ] && echo yes || echo 'no (LOSSBOOK_FETCH_DATA=0)')"
+  if [ "$fetch_data" = 1 ]; then
+    echo "  data sets:                fetched into ~$user/.cache/lossbook ($(du -sh "$root/home/$user/.cache/lossbook" | cut -f1)), found offline by selftest.sh"
+  else
+    echo "  data sets:                not fetched (LOSSBOOK_FETCH_DATA=0)"
+  fi
   echo "  size of the root:         $size (of which /home/$user: $home_size)"
 } | tee "$report"
