@@ -6,7 +6,7 @@
 # no network at all (a fresh network namespace with only loopback): every notebook executed and checked (notebook
 # 00 first), the image's command serving a Go cell, the data sets in the cache. It prints the times and the size of the root.
 #
-# Needs root (mmdebstrap, chroot, mounts); installs mmdebstrap and iproute2 when missing.
+# Needs root (mmdebstrap, chroot, mounts); installs mmdebstrap, iproute2 and Debian's keyring when missing.
 # Settings: LOSSBOOK_CHROOT (default /var/tmp/lossbook-docker-test), LOSSBOOK_DEBIAN_MIRROR (default
 # http://deb.debian.org/debian), LOSSBOOK_FETCH_DATA (default 1), GOPROXY and npm_config_registry (passed on).
 set -euo pipefail
@@ -32,6 +32,7 @@ missing=()
 command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v git >/dev/null || missing+=(git)
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring) # on Ubuntu
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   apt-get update -qq
