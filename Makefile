@@ -15,8 +15,7 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks-committed notebooks lab-test parity clean \
-	docker-lint docker-test
+.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks-committed notebooks lab-test parity bench clean
 
 all: test
 
@@ -73,6 +72,11 @@ notebooks: kernel
 	done
 	$(GO) run ./internal/cmd/nbcheck -executed $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS)))
 
+# lossbook against PyTorch on issue #4's workloads (CE, bag-of-embeddings, transformer), alternating, in one run.
+# Takes a few minutes; BENCHFLAGS passes flags, e.g. make bench BENCHFLAGS="-workloads ce -cpuprofile build/prof".
+bench:
+	$(GO) run ./cmd/lossbook bench $(BENCHFLAGS)
+
 # Random parity check of every loss against PyTorch (needs Debian's python3-torch): make parity SEED=7 PER_LOSS=50
 SEED ?= 1
 PER_LOSS ?= 20
@@ -86,6 +90,7 @@ lab-test: kernel
 
 # The workshop Docker image (docker/), tested without a Docker engine; .ci/run runs docker-test after `make test`.
 # docker-lint: the Dockerfile with npm's dockerfile-utils (pinned), the image's scripts with shellcheck.
+.PHONY: docker-lint docker-test
 docker-lint:
 	docker/lint.sh
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego" // the pure-Go backend, always available
+
+	_ "github.com/lossbook/lossbook/lib/dotgrad" // matmul gradients that never build M x N x K (GoMLX v0.26.0's do)
 )
 
 // GoBackendConfig is the configuration lossbook gives GoMLX's pure-Go backend when it chooses it.

@@ -159,3 +159,47 @@ func TestCrossEntropyNoOneHot(t *testing.T) {
 		}
 	}
 }
+
+// TestSparseLogSoftmaxChunks checks the core split into row chunks (as rowChunks does for large logits on the
+// pure-Go backend) against the autodiff reference: values and gradients to exact64, for chunk counts that do
+// and do not divide the rows.
+func TestSparseLogSoftmaxChunks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const m, c = 7, 11
+	x := randomTensor(rng, 3, m, c)
+	labels := randomLabels(rng, c, 0, m)
+	a, b, u := randomTensor(rng, 1, m), randomTensor(rng, 1, m), randomTensor(rng, 1, c)
+	for _, wantSum := range []bool{false, true} {
+		for _, weighted := range []bool{false, true} {
+			run := func(customGradient bool, chunks int) []*tensors.Tensor {
+				return MustExecOnceN(backendForTest(t), func(x, labels, a, b, u *Node) []*Node {
+					var uw *Node
+					if weighted {
+						uw = u
+					}
+					atTarget, weightedSum := logSoftmaxAtTarget(x, labels, uw, wantSum, customGradient, chunks)
+					total := ReduceAllSum(Mul(a, atTarget))
+					outs := []*Node{atTarget}
+					if wantSum {
+						total = Add(total, ReduceAllSum(Mul(b, weightedSum)))
+						outs = append(outs, weightedSum)
+					}
+					return append(outs, Gradient(total, x)[0])
+				}, x, labels, a, b, u)
+			}
+			want := run(false, 1)
+			for _, chunks := range []int{2, 3, 7, 20} {
+				got := run(true, chunks)
+				for i := range got {
+					if ok, msg := closeTo(flat64(got[i]), flat64(want[i]), exact64, 0); !ok {
+						t.Errorf("chunks=%d sum=%v weighted=%v: output %d (the last is the gradient): %s", chunks, wantSum,
+							weighted, i, msg)
+					}
+				}
+			}
+		}
+	}
+	if got := chunkBounds(7, 3); fmt.Sprint(got) != "[[0 2] [2 4] [4 7]]" {
+		t.Errorf("chunkBounds(7, 3) = %v", got)
+	}
+}

@@ -38,7 +38,8 @@ func TestOutput(t *testing.T) {
 	if _, err := io.Copy(&out, r); err != nil {
 		t.Fatal(err)
 	}
-	// PyTorch 1.13.0, float64: torch.nn.functional.cross_entropy(x, torch.tensor([0, 1])).item()
+	// PyTorch 1.13.0, float64: nn.CrossEntropyLoss()(x, torch.tensor([0, 1])).item()
+	// with x = torch.tensor([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]], dtype=torch.float64).
 	const want = "0.31853976964918573\n"
 	if out.String() != want {
 		t.Errorf("quickstart printed %q, want %q", out.String(), want)

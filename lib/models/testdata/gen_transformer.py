@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""Golden values for lib/models.Transformer from PyTorch, in float64.
+
+Builds the PyTorch twin of models.Transformer (token, position and segment embeddings, a LayerNorm,
+nn.TransformerEncoderLayer blocks with batch_first=True and dropout 0, a Linear MLM head, and a BERT pooler
+plus classifier), runs it on a padded batch, and writes its weights (renamed and transposed into GoMLX's
+variable layout) and outputs to transformer.json. Go tests load the weights into a context and compare.
+
+Run from the repository root:
+    /usr/bin/python3 lib/models/testdata/gen_transformer.py
+"""
+import datetime
+import json
+import os
+
+import torch
+from torch import nn
+
+COMMAND = "/usr/bin/python3 lib/models/testdata/gen_transformer.py"
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "transformer.json")
+
+
+class Twin(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        d = cfg["Dim"]
+        self.tok = nn.Embedding(cfg["VocabSize"], d)
+        self.pos = nn.Embedding(cfg["MaxLen"], d)
+        self.seg = nn.Embedding(cfg["NumSegments"], d)
+        self.norm = nn.LayerNorm(d, eps=1e-5)
+        self.layers = nn.ModuleList([
+            nn.TransformerEncoderLayer(d, cfg["NumHeads"], cfg["FFNDim"], dropout=0.0, activation=cfg["Activation"],
+                                       layer_norm_eps=1e-5, batch_first=True, norm_first=cfg["NormFirst"])
+            for _ in range(cfg["NumLayers"])])
+        self.mlm = nn.Linear(d, cfg["VocabSize"])
+        self.pooler = nn.Linear(d, d)
+        self.classifier = nn.Linear(d, 2)
+
+    def forward(self, tokens, segments, mask):
+        s = tokens.shape[1]
+        x = self.tok(tokens) + self.pos(torch.arange(s))[None] + self.seg(segments)
+        x = self.norm(x)
+        for layer in self.layers:
+            x = layer(x, src_key_padding_mask=~mask)
+        return x, self.mlm(x), self.classifier(torch.tanh(self.pooler(x[:, 0])))
+
+    def variables(self):
+        """Weights under models.Transformer's GoMLX variable names, Linear weights transposed to [in, out]."""
+        out = {}
+
+        def put(name, t):
+            out[name] = {"shape": list(t.shape), "values": t.detach().reshape(-1).tolist()}
+
+        def dense(scope, linear_w, linear_b):
+            put(scope + "/dense/weights", linear_w.t())
+            put(scope + "/dense/biases", linear_b)
+
+        def norm(scope, ln):
+            put(scope + "/layer_normalization/gain", ln.weight)
+            put(scope + "/layer_normalization/offset", ln.bias)
+
+        put("/token_embeddings/embeddings", self.tok.weight)
+        put("/position_embeddings/embeddings", self.pos.weight)
+        put("/segment_embeddings/embeddings", self.seg.weight)
+        norm("/embeddings_norm", self.norm)
+        for i, layer in enumerate(self.layers):
+            p = "/layer_%d" % i
+            d = layer.self_attn.embed_dim
+            w, b = layer.self_attn.in_proj_weight, layer.self_attn.in_proj_bias
+            for j, name in enumerate(["query", "key", "value"]):
+                dense(p + "/attention/" + name, w[j * d:(j + 1) * d], b[j * d:(j + 1) * d])
+            dense(p + "/attention/output", layer.self_attn.out_proj.weight, layer.self_attn.out_proj.bias)
+            norm(p + "/attention_norm", layer.norm1)
+            dense(p + "/ffn/hidden", layer.linear1.weight, layer.linear1.bias)
+            dense(p + "/ffn/output", layer.linear2.weight, layer.linear2.bias)
+            norm(p + "/ffn_norm", layer.norm2)
+        dense("/mlm", self.mlm.weight, self.mlm.bias)
+        dense("/pooler", self.pooler.weight, self.pooler.bias)
+        dense("/classifier", self.classifier.weight, self.classifier.bias)
+        return out
+
+
+def case(name, seed, **overrides):
+    cfg = dict(VocabSize=13, MaxLen=7, NumSegments=2, Dim=8, NumHeads=2, NumLayers=2, FFNDim=12,
+               Activation="relu", NormFirst=False)
+    cfg.update(overrides)
+    torch.manual_seed(seed)
+    model = Twin(cfg).double()
+    with torch.no_grad():  # non-trivial layer norm parameters, so that a swapped gain/offset shows
+        for m in model.modules():
+            if isinstance(m, nn.LayerNorm):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+    model.train()  # dropout is 0; training mode keeps PyTorch off its inference fast path
+    tokens = torch.tensor([[1, 5, 7, 2, 9, 4], [1, 3, 12, 2, 0, 0], [1, 8, 2, 0, 0, 0]])
+    segments = torch.tensor([[0, 0, 0, 0, 1, 1], [0, 0, 1, 1, 0, 0], [0, 0, 0, 0, 0, 0]])
+    mask = tokens != 0
+    mask[0, :] = True
+    hidden, mlm, pooled = model(tokens, segments, mask)
+    return {
+        "name": name, "config": cfg,
+        "tokens": tokens.tolist(), "segments": segments.tolist(), "mask": mask.tolist(),
+        "variables": model.variables(),
+        "hidden": hidden.detach().reshape(-1).tolist(),
+        "mlm": mlm.detach().reshape(-1).tolist(),
+        "pooled": pooled.detach().reshape(-1).tolist(),
+    }
+
+
+def main():
+    cases = [
+        case("post-norm relu", 1),
+        case("pre-norm gelu", 2, Activation="gelu", NormFirst=True),
+        case("one layer, four heads", 3, NumLayers=1, NumHeads=4),
+    ]
+    doc = {
+        "torch_version": torch.__version__,
+        "command": COMMAND,
+        "date": datetime.date.today().isoformat(),
+        "dtype": "float64",
+        "cases": cases,
+    }
+    tmp = OUT + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f)
+    os.replace(tmp, OUT)
+    print("wrote", OUT)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+package models
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/layers"
+	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
+)
+
+// Activation names the nonlinearity of a Transformer's feed-forward block, as PyTorch's
+// nn.TransformerEncoderLayer(activation=...) does.
+type Activation string
+
+// The activations a Transformer takes.
+const (
+	ReLU Activation = "relu" // max(x, 0): PyTorch's default.
+	GELU Activation = "gelu" // x·Φ(x) with the exact normal CDF: BERT's.
+)
+
+// DefaultLayerNormEpsilon is PyTorch's nn.LayerNorm default, used when Transformer.LayerNormEpsilon is 0.
+const DefaultLayerNormEpsilon = 1e-5
+
+// Transformer is a BERT-style transformer encoder with its two heads: a token-level head that scores every
+// vocabulary entry at every position (masked language modelling), and a pooled head on the first position
+// ([CLS]) for classification and next-sentence prediction.
+//
+// The encoder is: token embeddings + learned position embeddings (+ segment embeddings when NumSegments > 0),
+// a layer norm and dropout, then NumLayers blocks of multi-head self-attention (with a padding mask) and a
+// feed-forward network, each inside a residual connection with a layer norm, after it (PyTorch's default,
+// norm_first=False) or before it (NormFirst). One block computes, for post-norm:
+//
+//	h = \mathrm{LN}(x + \mathrm{MHA}(x)), \quad y = \mathrm{LN}(h + W_2\, \mathrm{act}(W_1 h + b_1) + b_2)
+//	\mathrm{MHA}(x) = W_o\,[\mathrm{softmax}(Q_i K_i^\top/\sqrt{d_h} + \mathrm{mask})\, V_i]_{i=1..H}
+//
+// PyTorch equivalent of one block: nn.TransformerEncoderLayer(Dim, NumHeads, FFNDim, Dropout, Activation,
+// LayerNormEpsilon, batch_first=True, norm_first=NormFirst), called with src_key_padding_mask = ~mask. Unlike
+// GoMLX's layers.MultiHeadAttention (v0.26), the attention logits are scaled by 1/sqrt(head dim) once.
+//
+// Variables live under the context's current scope: "token_embeddings", "position_embeddings",
+// "segment_embeddings", "embeddings_norm", "layer_<i>/{attention/{query,key,value,output},attention_norm,
+// ffn/{hidden,output},ffn_norm}", "mlm/dense" and "pooler/dense", "classifier/dense". They use the context's
+// initializer (GoMLX's default: He), except layer norms (gain 1, offset 0). Dropout applies only when the
+// context is training (GoMLX's ctx.IsTraining).
+type Transformer struct {
+	VocabSize        int          // Number of token ids; ids must be in [0, VocabSize).
+	MaxLen           int          // Longest sequence: the number of position embeddings.
+	NumSegments      int          // Number of segment (token type) ids for sentence pairs; 0 for none.
+	Dim              int          // Model width d; must be a multiple of NumHeads.
+	NumHeads         int          // Attention heads H; each has d/H dimensions.
+	NumLayers        int          // Encoder blocks.
+	FFNDim           int          // Hidden width of the feed-forward network.
+	Activation       Activation   // Feed-forward nonlinearity; "" means ReLU.
+	NormFirst        bool         // Layer norm before each sub-block (pre-norm) instead of after it.
+	Dropout          float64      // Dropout rate on embeddings, attention weights and sub-block outputs.
+	LayerNormEpsilon float64      // Added to the variance in every layer norm; 0 means DefaultLayerNormEpsilon.
+	DType            dtypes.DType // Dtype of the variables and activations; the zero value means Float32.
+}
+
+// Encode returns the encoder's hidden states for a batch of token sequences.
+//
+// Shapes: tokens [batch, seq] of an integer dtype with seq <= MaxLen; segments [batch, seq] integer ids in
+// [0, NumSegments), or nil (all segment 0; must be nil when NumSegments is 0); mask [batch, seq] bool, true at
+// real tokens and false at padding, or nil for no padding. The result is [batch, seq, Dim]. Padding keys get no
+// attention; padding positions still get hidden states, which the losses should ignore.
+//
+// It panics if the configuration is invalid or the shapes do not match.
+func (m Transformer) Encode(ctx *context.Context, tokens, segments, mask *Node) *Node {
+	checkTokens("Transformer.Encode", tokens, mask)
+	m.check()
+	batch, seq := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
+	if seq > m.MaxLen {
+		panic(fmt.Sprintf("models: Transformer.Encode: tokens %s are longer than MaxLen %d", tokens.Shape(), m.MaxLen))
+	}
+	if segments != nil {
+		if m.NumSegments == 0 {
+			panic(fmt.Sprintf("models: Transformer.Encode: segments %s given but NumSegments is 0", segments.Shape()))
+		}
+		checkTokens("Transformer.Encode", segments, nil)
+		if !segments.Shape().Equal(shapes.Make(segments.DType(), batch, seq)) {
+			panic(fmt.Sprintf("models: Transformer.Encode: segments %s do not match tokens %s", segments.Shape(), tokens.Shape()))
+		}
+	}
+	g := tokens.Graph()
+	dtype := m.dtype()
+
+	x := layers.Embedding(ctx.In("token_embeddings"), tokens, dtype, m.VocabSize, m.Dim)
+	positions := ctx.In("position_embeddings").VariableWithShape("embeddings", shapes.Make(dtype, m.MaxLen, m.Dim)).ValueGraph(g)
+	if seq < m.MaxLen {
+		// The first seq rows, by a Gather rather than a Slice: the gradient of Slice needs Pad, which GoMLX
+		// v0.26's pure-Go backend lacks; Gather's is a ScatterSum.
+		positions = Gather(positions, Iota(g, shapes.Make(dtypes.Int32, seq, 1), 0), true)
+	}
+	x = Add(x, InsertAxes(positions, 0))
+	if m.NumSegments > 0 {
+		if segments == nil {
+			segments = Zeros(g, shapes.Make(dtypes.Int32, batch, seq))
+		}
+		x = Add(x, layers.Embedding(ctx.In("segment_embeddings"), segments, dtype, m.NumSegments, m.Dim))
+	}
+	x = m.layerNorm(ctx.In("embeddings_norm"), x)
+	x = m.dropout(ctx, x)
+
+	// Additive attention bias: 0 at real keys, the lowest finite value at padding keys, shaped to broadcast
+	// over [batch, heads, queries, keys].
+	var bias *Node
+	if mask != nil {
+		bias = Where(mask, ScalarZero(g, dtype), Const(g, shapes.CastAsDType(-math.MaxFloat32, dtype)))
+		bias = Reshape(bias, batch, 1, 1, seq)
+	}
+	for i := range m.NumLayers {
+		x = m.block(ctx.In(fmt.Sprintf("layer_%d", i)), x, bias)
+	}
+	return x
+}
+
+// block is one encoder layer.
+func (m Transformer) block(ctx *context.Context, x, bias *Node) *Node {
+	if m.NormFirst {
+		x = Add(x, m.dropout(ctx, m.selfAttention(ctx.In("attention"), m.layerNorm(ctx.In("attention_norm"), x), bias)))
+		return Add(x, m.dropout(ctx, m.feedForward(ctx.In("ffn"), m.layerNorm(ctx.In("ffn_norm"), x))))
+	}
+	x = m.layerNorm(ctx.In("attention_norm"), Add(x, m.dropout(ctx, m.selfAttention(ctx.In("attention"), x, bias))))
+	return m.layerNorm(ctx.In("ffn_norm"), Add(x, m.dropout(ctx, m.feedForward(ctx.In("ffn"), x))))
+}
+
+// selfAttention is multi-head scaled dot-product self-attention over x [batch, seq, dim].
+func (m Transformer) selfAttention(ctx *context.Context, x, bias *Node) *Node {
+	batch, seq := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	headDim := m.Dim / m.NumHeads
+	project := func(name string) *Node { // [batch, seq, heads, headDim]
+		return Reshape(layers.Dense(ctx.In(name), x, true, m.Dim), batch, seq, m.NumHeads, headDim)
+	}
+	query := MulScalar(project("query"), 1/math.Sqrt(float64(headDim)))
+	key, value := project("key"), project("value")
+	// logits[b, h, q, k] = Σ_d query[b, q, h, d]·key[b, k, h, d]
+	logits := DotGeneral(query, []int{3}, []int{0, 2}, key, []int{3}, []int{0, 2})
+	if bias != nil {
+		logits = Add(logits, bias)
+	}
+	weights := m.dropout(ctx, Softmax(logits, -1))
+	// out[b, h, q, d] = Σ_k weights[b, h, q, k]·value[b, k, h, d]
+	out := DotGeneral(weights, []int{3}, []int{0, 1}, value, []int{1}, []int{0, 2})
+	out = Reshape(TransposeAllAxes(out, 0, 2, 1, 3), batch, seq, m.Dim)
+	return layers.Dense(ctx.In("output"), out, true, m.Dim)
+}
+
+// feedForward is the position-wise two-layer network.
+func (m Transformer) feedForward(ctx *context.Context, x *Node) *Node {
+	h := layers.Dense(ctx.In("hidden"), x, true, m.FFNDim)
+	switch m.Activation {
+	case ReLU, "":
+		h = activations.Relu(h)
+	case GELU:
+		h = activations.Gelu(h)
+	}
+	h = m.dropout(ctx, h)
+	return layers.Dense(ctx.In("output"), h, true, m.Dim)
+}
+
+// MLMLogits returns the token-level head's logits over the vocabulary at every position: one linear layer
+// from Dim to VocabSize (not tied to the token embeddings).
+//
+// Shapes: hidden [batch, seq, Dim] (Encode's output); logits [batch, seq, VocabSize]. PyTorch:
+// nn.Linear(Dim, VocabSize) applied to the encoder output.
+func (m Transformer) MLMLogits(ctx *context.Context, hidden *Node) *Node {
+	m.checkHidden("MLMLogits", hidden)
+	return layers.Dense(ctx.In("mlm"), hidden, true, m.VocabSize)
+}
+
+// PooledLogits returns the classification head's logits from the first position ([CLS]): BERT's pooler
+// (a Dim x Dim linear layer and tanh) followed by a linear layer to numClasses. Use numClasses = 2 for
+// next-sentence prediction.
+//
+// Shapes: hidden [batch, seq, Dim] (Encode's output); logits [batch, numClasses].
+//
+//	\mathrm{logits} = W_c \tanh(W_p h_{\cdot,0} + b_p) + b_c
+//
+// PyTorch: nn.Linear(Dim, numClasses)(torch.tanh(nn.Linear(Dim, Dim)(hidden[:, 0]))).
+func (m Transformer) PooledLogits(ctx *context.Context, hidden *Node, numClasses int) *Node {
+	m.checkHidden("PooledLogits", hidden)
+	if numClasses <= 0 {
+		panic(fmt.Sprintf("models: Transformer.PooledLogits: numClasses %d must be positive", numClasses))
+	}
+	// hidden[:, 0], by a Gather of rows b·seq of the flattened states (Slice's gradient needs Pad, which the
+	// pure-Go backend lacks).
+	batch, seq := hidden.Shape().Dimensions[0], hidden.Shape().Dimensions[1]
+	rows := MulScalar(Iota(hidden.Graph(), shapes.Make(dtypes.Int32, batch, 1), 0), float64(seq))
+	first := Gather(Reshape(hidden, batch*seq, m.Dim), rows, true) // [batch, Dim]
+	pooled := Tanh(layers.Dense(ctx.In("pooler"), first, true, m.Dim))
+	pooled = m.dropout(ctx, pooled)
+	return layers.Dense(ctx.In("classifier"), pooled, true, numClasses)
+}
+
+func (m Transformer) layerNorm(ctx *context.Context, x *Node) *Node {
+	eps := m.LayerNormEpsilon
+	if eps == 0 {
+		eps = DefaultLayerNormEpsilon
+	}
+	return layers.LayerNormalization(ctx, x, -1).Epsilon(eps).Done()
+}
+
+func (m Transformer) dropout(ctx *context.Context, x *Node) *Node {
+	if m.Dropout == 0 {
+		return x
+	}
+	return layers.DropoutStatic(ctx, x, m.Dropout)
+}
+
+func (m Transformer) dtype() dtypes.DType { return orFloat32(m.DType) }
+
+// check panics on an invalid configuration.
+func (m Transformer) check() {
+	switch {
+	case m.VocabSize <= 0 || m.MaxLen <= 0 || m.Dim <= 0 || m.NumHeads <= 0 || m.NumLayers < 0 || m.FFNDim <= 0 || m.NumSegments < 0:
+		panic(fmt.Sprintf("models: Transformer: VocabSize %d, MaxLen %d, Dim %d, NumHeads %d and FFNDim %d must be "+
+			"positive, NumLayers %d and NumSegments %d not negative", m.VocabSize, m.MaxLen, m.Dim, m.NumHeads, m.FFNDim,
+			m.NumLayers, m.NumSegments))
+	case m.Dim%m.NumHeads != 0:
+		panic(fmt.Sprintf("models: Transformer: Dim %d is not a multiple of NumHeads %d", m.Dim, m.NumHeads))
+	case m.Activation != "" && m.Activation != ReLU && m.Activation != GELU:
+		panic(fmt.Sprintf("models: Transformer: unknown Activation %q (want %q or %q)", m.Activation, ReLU, GELU))
+	case m.Dropout < 0 || m.Dropout >= 1:
+		panic(fmt.Sprintf("models: Transformer: Dropout %g must be in [0, 1)", m.Dropout))
+	}
+}
+
+func (m Transformer) checkHidden(where string, hidden *Node) {
+	if hidden.Rank() != 3 || hidden.Shape().Dimensions[2] != m.Dim {
+		panic(fmt.Sprintf("models: Transformer.%s: hidden %s must be [batch, seq, %d]", where, hidden.Shape(), m.Dim))
+	}
+}
