@@ -95,7 +95,7 @@ docker-lint:
 	docker/lint.sh
 
 # docker-test (root): docker/provision.sh in a fresh Debian bookworm chroot (mmdebstrap), run twice, then
-# notebook 00 executed and the image's command serving a Go cell, with no network. About 10 minutes.
+# every notebook executed, the image's command serving a Go cell and the data found, with no network. ~10 minutes.
 docker-test: docker-lint
 	docker/chroot-test.sh
 
