@@ -88,5 +88,16 @@ parity:
 lab-test: kernel
 	/usr/bin/python3 scripts/lab_test.py
 
+# The workshop Docker image (docker/), tested without a Docker engine; .ci/run runs docker-test after `make test`.
+# docker-lint: the Dockerfile with npm's dockerfile-utils (pinned), the image's scripts with shellcheck.
+.PHONY: docker-lint docker-test
+docker-lint:
+	docker/lint.sh
+
+# docker-test (root): docker/provision.sh in a fresh Debian bookworm chroot (mmdebstrap), run twice, then
+# every notebook executed, the image's command serving a Go cell and the data found, with no network. ~10 minutes.
+docker-test: docker-lint
+	docker/chroot-test.sh
+
 clean:
 	rm -rf bin build

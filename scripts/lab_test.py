@@ -4,7 +4,10 @@ kernel through the Jupyter server's REST API, executes a Go cell over the kernel
 path a browser takes), checks the cell's output, then shuts the kernel and the server down.
 
 Run by `make lab-test` (part of `make test`). Needs Debian's jupyter-notebook (tornado is one of its deps).
+docker/selftest.sh runs it on the Docker image's own command instead:
+    lab_test.py --command 'env LOSSBOOK_PORT={port} docker/start.sh' --notebook notebooks/lab_test.ipynb
 """
+import argparse
 import json
 import os
 import re
@@ -33,7 +36,7 @@ def free_port():
 def fail(msg, log=""):
     print("lab_test: FAIL:", msg, file=sys.stderr)
     if log:
-        print("---- make lab output ----\n" + log[-6000:], file=sys.stderr)
+        print("---- server output ----\n" + log[-6000:], file=sys.stderr)
     sys.exit(1)
 
 
@@ -84,13 +87,19 @@ def execute(ws_url, code):
 
 
 def main():
+    parser = argparse.ArgumentParser(description="End-to-end test of a command that starts Jupyter with GoNB.")
+    parser.add_argument("--command", default="make --no-print-directory lab LAB_PORT={port}",
+                        help="the server command, run in the repository root; {port} is replaced by a free port")
+    parser.add_argument("--notebook", default="lab_test.ipynb",
+                        help="notebook path, relative to the server's root folder, for the session (sets $GONB_DIR)")
+    args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     port = free_port()
     logpath = os.path.join(root, "build", "lab_test.log")
     os.makedirs(os.path.dirname(logpath), exist_ok=True)
     log = open(logpath, "w+")
     env = dict(os.environ, GOMLX_BACKEND="go:parallelism=-1")
-    proc = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_PORT={port}"], cwd=root,
+    proc = subprocess.Popen(args.command.replace("{port}", str(port)).split(), cwd=root,
                             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     base, token, session = None, None, None
     try:
@@ -106,7 +115,7 @@ def main():
             time.sleep(1)
         log.seek(0)
         if not url:
-            fail("make lab did not print a URL with a token on 127.0.0.1:%d" % port, log.read())
+            fail("%s did not print a URL with a token on 127.0.0.1:%d" % (args.command, port), log.read())
         print("lab_test: server up at", url.replace(token, "<token>"))
         base = "http://127.0.0.1:%d" % port
         specs = api(base, token, "GET", "/api/kernelspecs")
@@ -114,7 +123,7 @@ def main():
             fail("the gonb kernel is not installed: kernelspecs are %s" % list(specs["kernelspecs"]))
         # A session, as when a notebook is opened: GoNB learns the notebook's folder ($GONB_DIR) from it.
         session = api(base, token, "POST", "/api/sessions",
-                      {"path": "lab_test.ipynb", "type": "notebook", "name": "", "kernel": {"name": "gonb"}})
+                      {"path": args.notebook, "type": "notebook", "name": "", "kernel": {"name": "gonb"}})
         kernel = session["kernel"]
         ws = "ws://127.0.0.1:%d/api/kernels/%s/channels?token=%s" % (port, kernel["id"], token)
         status, out = execute(ws, SETUP)
@@ -124,7 +133,7 @@ def main():
         print("lab_test: cell output:", out.strip())
         if status != "ok" or WANT not in out:
             fail("Go cell status %r, output %r; want status ok and %r" % (status, out, WANT))
-        print("lab_test: PASS: make lab served a GoNB kernel that ran a Go cell")
+        print("lab_test: PASS: %s served a GoNB kernel that ran a Go cell" % args.command.replace("{port}", str(port)))
     finally:
         # Shut the kernel down, then the server (and make): SIGTERM makes Jupyter stop its kernels too.
         if session:
