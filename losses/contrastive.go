@@ -74,7 +74,7 @@ func MarginRanking(x1, x2, target *Node, opts ...Option) *Node {
 	checkFloat(fn, "x1", x1)
 	checkSameShape(fn, "x1", x1, "x2", x2)
 	checkSameShape(fn, "x1", x1, "target", target)
-	y := StopGradient(asDType(target, x1.DType()))
+	y := asDType(target, x1.DType()) // differentiable, as in PyTorch's formula
 	loss := MaxScalar(AddScalar(Neg(Mul(y, Sub(x1, asDType(x2, x1.DType())))), o.margin.or(0)), 0)
 	return reduce(fn, loss, o.reduction.or(ReductionMean), reduceSpec{})
 }

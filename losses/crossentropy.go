@@ -269,13 +269,16 @@ func BinaryCrossEntropy(probs, target *Node, opts ...Option) *Node {
 	o := configure(fn, opts, optReduction, optWeight)
 	checkFloat(fn, "probs", probs)
 	checkSameShape(fn, "probs", probs, "target", target)
-	y := StopGradient(asDType(target, probs.DType()))
+	y := asDType(target, probs.DType())
 	logX := MaxScalar(Log(probs), -100)
 	log1mX := MaxScalar(Log(OneMinus(probs)), -100)
 	value := Neg(Add(Mul(y, logX), Mul(OneMinus(y), log1mX)))
-	loss := withGradient(value, probs, func(v *Node) *Node {
+	loss := withGradients(value, gradientOf{probs, func(v *Node) *Node {
 		return Mul(v, Div(Sub(probs, y), MaxScalar(Mul(probs, OneMinus(probs)), bceGradEpsilon)))
-	})
+	}}, gradientOf{y, func(v *Node) *Node {
+		// PyTorch's binary_cross_entropy_target_backward: -logit(p), not clamped.
+		return Mul(v, Sub(Log(OneMinus(probs)), Log(probs)))
+	}})
 	return reduce(fn, loss, o.reduction.or(ReductionMean), reduceSpec{weight: stopGradientOrNil(o.weight)})
 }
 
@@ -303,7 +306,7 @@ func BinaryCrossEntropyLogits(logits, target *Node, opts ...Option) *Node {
 	o := configure(fn, opts, optReduction, optWeight, optPosWeight)
 	checkFloat(fn, "logits", logits)
 	checkSameShape(fn, "logits", logits, "target", target)
-	y := StopGradient(asDType(target, logits.DType()))
+	y := asDType(target, logits.DType())
 	var posWeight *Node
 	if o.posWeight != nil {
 		posWeight = broadcastRight(fn, "pos_weight", StopGradient(o.posWeight), logits)
@@ -322,13 +325,21 @@ func bceLogitsElements(x, y, posWeight *Node) *Node {
 		logWeight = AddScalar(Mul(AddScalar(posWeight, -1), y), 1)
 	}
 	value := Add(Mul(OneMinus(y), x), Mul(logWeight, logTerm))
-	return withGradient(value, x, func(v *Node) *Node {
+	return withGradients(value, gradientOf{x, func(v *Node) *Node {
 		g := Sub(Sigmoid(x), y)
 		if posWeight != nil {
 			g = Sub(Mul(logWeight, Sigmoid(x)), Mul(posWeight, y))
 		}
 		return Mul(v, g)
-	})
+	}}, gradientOf{y, func(v *Node) *Node {
+		// PyTorch's binary_cross_entropy_with_logits_target_backward: -x, or
+		// log σ(-x) - p_c log σ(x) = -x + (p_c - 1) log(1 + e^{-x}) with pos_weight.
+		g := Neg(x)
+		if posWeight != nil {
+			g = Add(g, Mul(AddScalar(posWeight, -1), logTerm))
+		}
+		return Mul(v, g)
+	}})
 }
 
 // SoftMargin is the two-class logistic loss of inputs and ±1 targets, with PyTorch's nn.SoftMarginLoss
@@ -385,7 +396,7 @@ func MultiLabelSoftMargin(input, target *Node, opts ...Option) *Node {
 	if input.Rank() != 1 && input.Rank() != 2 {
 		panicf(fn, "input %s must be [N, C] or [C]", input.Shape())
 	}
-	y := StopGradient(asDType(target, input.DType()))
+	y := asDType(target, input.DType())
 	loss := bceLogitsElements(input, y, nil)
 	if o.weight != nil {
 		loss = Mul(loss, broadcastRight(fn, "weight", StopGradient(o.weight), loss))
@@ -424,7 +435,7 @@ func SigmoidFocal(logits, target *Node, opts ...Option) *Node {
 	if gamma < 0 {
 		panicf(fn, "gamma %g must be >= 0", gamma)
 	}
-	y := StopGradient(asDType(target, logits.DType()))
+	y := asDType(target, logits.DType())
 	loss := bceLogitsElements(logits, y, nil)
 	if gamma != 0 {
 		p := Sigmoid(logits)

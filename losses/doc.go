@@ -71,9 +71,11 @@
 //
 // # Gradients
 //
-// Gradients flow into the predictions and, for the regression losses (MSE, L1, Huber, SmoothL1, GaussianNLL
-// including its variance) and KLDiv, into the target, as PyTorch. Labels, class indices, ±1 targets, BCE targets,
-// Poisson counts and weights are constants. Where PyTorch writes a backward by hand (BCE's clamp, the logistic
+// Gradients flow into the predictions and, wherever PyTorch 1.13 differentiates a float target, into the target
+// with PyTorch's numbers: the regression losses (MSE, L1, Huber, SmoothL1, GaussianNLL including its variance),
+// KLDiv, probability targets of CrossEntropy, BCE and BCEWithLogits (PyTorch's hand-written target backward),
+// MultiLabelSoftMargin, SigmoidFocal, PoissonNLL and MarginRanking's ±1 target. Class indices, the ±1 targets of
+// HingeEmbedding, CosineEmbedding and SoftMargin (which PyTorch does not differentiate) and weights are constants. Where PyTorch writes a backward by hand (BCE's clamp, the logistic
 // losses, SmoothL1, |x| at 0), lossbook gives the same numbers; the golden tests check every gradient.
 //
 // # Errors

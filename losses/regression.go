@@ -151,7 +151,7 @@ func SmoothL1(input, target *Node, opts ...Option) *Node {
 func PoissonNLL(input, target *Node, opts ...Option) *Node {
 	const fn = "PoissonNLL"
 	o := configure(fn, opts, optReduction, optLogInput, optFull, optEps)
-	y := StopGradient(regressionInputs(fn, input, target)) // counts: a constant.
+	y := regressionInputs(fn, input, target) // differentiable, as in PyTorch's formula
 	var loss *Node
 	if o.logInput.or(true) {
 		loss = Sub(Exp(input), Mul(y, input))

@@ -114,7 +114,7 @@ t = probs(N, C)
 for r in REDUCTIONS:
     add(f"ce/probs/{r}", "CrossEntropyLoss", [("input", x), ("target", t)], {"reduction": r})
     add(f"ce/probs+weight+smoothing/{r}", "CrossEntropyLoss", [("input", x), ("target", t)],
-        {"reduction": r, "weight": w, "label_smoothing": 0.15})
+        {"reduction": r, "weight": w, "label_smoothing": 0.15}, grad=(0, 1))
 add("ce/probs+weight/mean", "CrossEntropyLoss", [("input", x), ("target", t)], {"weight": w})
 add("ce/probs/kdim/mean", "CrossEntropyLoss", [("input", xk), ("target", probs(2, 4, 3, 2))], {"label_smoothing": 0.1})
 add("ce/onehot-probs/mean", "CrossEntropyLoss", [("input", x), ("target", torch.nn.functional.one_hot(y, C).to(DT))], {})
@@ -143,7 +143,7 @@ yb = randint(2, 4, 3).to(DT)
 wb = rand(3, low=0.5, high=2).tolist()
 for r in REDUCTIONS:
     add(f"bce/basic/{r}", "BCELoss", [("input", pb), ("target", yb)], {"reduction": r})
-    add(f"bce/weight/{r}", "BCELoss", [("input", pb), ("target", tb)], {"reduction": r, "weight": wb})
+    add(f"bce/weight/{r}", "BCELoss", [("input", pb), ("target", tb)], {"reduction": r, "weight": wb}, grad=(0, 1))
 pc = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.5, 1e-30]], dtype=DT)
 yc = torch.tensor([[1.0, 0.0, 0.0], [1.0, 1.0, 1.0]], dtype=DT)
 add("bce/clamp/mean", "BCELoss", [("input", pc), ("target", yc)], {})
@@ -153,7 +153,7 @@ pw = rand(3, low=0.5, high=3).tolist()
 for r in REDUCTIONS:
     add(f"bcel/basic/{r}", "BCEWithLogitsLoss", [("input", xb), ("target", yb)], {"reduction": r})
     add(f"bcel/weight+pos_weight/{r}", "BCEWithLogitsLoss", [("input", xb), ("target", tb)],
-        {"reduction": r, "weight": wb, "pos_weight": pw})
+        {"reduction": r, "weight": wb, "pos_weight": pw}, grad=(0, 1))
 add("bcel/pos_weight/mean", "BCEWithLogitsLoss", [("input", xb), ("target", yb)], {"pos_weight": pw})
 add("bcel/zeros-and-extremes/none", "BCEWithLogitsLoss",
     [("input", torch.tensor([0.0, 0.0, 1e4, -1e4, 50.0], dtype=DT)),
@@ -193,7 +193,7 @@ for r in REDUCTIONS:
     add(f"poisson/{r}", "PoissonNLLLoss", [("log_input", randn(3, 4)), ("target", counts)], {"reduction": r})
 for full in (False, True):
     add(f"poisson/rate/full={full}", "PoissonNLLLoss", [("log_input", rates), ("target", counts)],
-        {"log_input": False, "full": full})
+        {"log_input": False, "full": full}, grad=(0, 1))
     add(f"poisson/log/full={full}", "PoissonNLLLoss", [("log_input", randn(3, 4)), ("target", counts)],
         {"full": full})
 add("poisson/rate/eps", "PoissonNLLLoss", [("log_input", rates), ("target", counts)], {"log_input": False, "eps": 0.5})
@@ -270,7 +270,7 @@ for kw in ({"gamma": 0.0, "alpha": -1.0}, {"gamma": 0.0}, {"alpha": 0.5, "gamma"
     add("sigmoidfocal/" + ",".join(f"{k}={v}" for k, v in kw.items()), "SigmoidFocalLoss",
         [("inputs", fx), ("targets", fy)], kw)
 add("sigmoidfocal/soft-targets/mean", "SigmoidFocalLoss", [("inputs", fx), ("targets", rand(4, 3))],
-    {"reduction": "mean"})
+    {"reduction": "mean"}, grad=(0, 1))
 for r in REDUCTIONS:
     add(f"softmaxfocal/{r}", "SoftmaxFocalLoss", [("input", x), ("target", y)], {"reduction": r})
     add(f"softmaxfocal/weight+ignore/{r}", "SoftmaxFocalLoss", [("input", x), ("target", y_ign)],

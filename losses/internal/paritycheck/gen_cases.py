@@ -105,7 +105,8 @@ def gen_cross_entropy(d):
     if d.chance(0.5):
         kwargs["label_smoothing"] = d.choice([0.0, d.uniform(0, 1), 0.1, 1.0])
     kwargs["reduction"] = d.reduction()
-    return [("input", x), ("target", y)], kwargs, [0]
+    # PyTorch differentiates probability targets too.
+    return [("input", x), ("target", y)], kwargs, [0, 1] if y.is_floating_point() else [0]
 
 
 def gen_nll(d):
@@ -133,7 +134,7 @@ def gen_bce(d):
     kwargs = {"reduction": d.reduction()}
     if d.chance(0.5):
         kwargs["weight"] = broadcast_weight(d, shape)
-    return [("input", p), ("target", t)], kwargs, [0]
+    return [("input", p), ("target", t)], kwargs, [0, 1]
 
 
 def gen_bce_logits(d):
@@ -144,7 +145,7 @@ def gen_bce_logits(d):
         kwargs["weight"] = broadcast_weight(d, shape)
     if d.chance(0.5):
         kwargs["pos_weight"] = d.rand(shape[-1], low=0.1, high=5).tolist()
-    return [("input", d.randn(*shape)), ("target", t)], kwargs, [0]
+    return [("input", d.randn(*shape)), ("target", t)], kwargs, [0, 1]
 
 
 def gen_kl(d):
@@ -187,7 +188,7 @@ def gen_poisson(d):
         kwargs["full"] = True
     if d.chance(0.3):
         kwargs["eps"] = d.choice([1e-8, 1e-3, 0.5])
-    return [("log_input", x), ("target", t)], kwargs, [0]
+    return [("log_input", x), ("target", t)], kwargs, [0, 1]
 
 
 def gen_gaussian(d):
@@ -262,7 +263,7 @@ def gen_multilabel(d):
     if d.chance(0.5):
         kwargs["weight"] = d.rand(c, low=0.1, high=2).tolist()
     t = torch.round(d.rand(*shape))
-    return [("input", d.randn(*shape)), ("target", t)], kwargs, [0]
+    return [("input", d.randn(*shape)), ("target", t)], kwargs, [0, 1]
 
 
 def gen_sigmoid_focal(d):
@@ -273,7 +274,7 @@ def gen_sigmoid_focal(d):
     if d.chance(0.6):
         kwargs["gamma"] = d.choice([0.0, 1.0, 2.0, d.uniform(0, 4)])
     t = torch.round(d.rand(*shape)) if d.chance(0.7) else d.rand(*shape)
-    return [("inputs", d.randn(*shape)), ("targets", t)], kwargs, [0]
+    return [("inputs", d.randn(*shape)), ("targets", t)], kwargs, [0, 1]
 
 
 def gen_softmax_focal(d):
