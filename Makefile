@@ -99,8 +99,9 @@ docker-lint:
 docker-test: docker-lint
 	docker/chroot-test.sh
 
-docker:
-	@if [ "$$(id -u)" -eq 0 ]; then $(MAKE) --no-print-directory docker-test; \
+# As root (CI), the chroot test; as another user, a message that it was skipped. docker-lint runs before it.
+docker: docker-lint
+	@if [ "$$(id -u)" -eq 0 ]; then docker/chroot-test.sh; \
 	else echo "lossbook: SKIPPED docker-test (the chroot test needs root): run sudo make docker-test"; fi
 
 clean:
