@@ -162,7 +162,9 @@ func (o *Adam) ApplyGradients(ctx *context.Context, vars []*context.Variable, gr
 			maxVar.SetValueGraph(sq)
 		}
 		denom := Add(Sqrt(sq), scalarAs(epsScaled, dtype))
-		update := Mul(Div(m, denom), scalarAs(updateScale, dtype))
+		// The scale before the division, as torch's addcdiv (value·m/denom): it runs beside the √v chain, so the
+		// passes that wait for both are two (division, sum) rather than three.
+		update := Div(Mul(m, scalarAs(updateScale, dtype)), denom)
 		v.SetValueGraph(Add(param, update))
 	}
 }
