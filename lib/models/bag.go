@@ -53,8 +53,13 @@ func (m BagOfEmbeddings) Logits(ctx *context.Context, tokens, mask *Node) *Node 
 
 // bagMean returns the masked mean of the embeddings of tokens [batch, seq] (mask nil: all tokens), [batch, dim],
 // computed in `chunks` independent chunks of the batch (see batchChunks).
+//
+// The embeddings are gathered as [batch, dim, seq], seq last, so that the masked sum over seq is a matrix product
+// whose operands GoMLX's pure-Go backend takes as they are: from [batch, seq, dim] it would transpose 1M values
+// per product (bag workload: 0.095 -> 0.089 CPU s per step, peak RSS 180 -> 114 MB). The gather's gradient is
+// gatherVJP's scatter (gathergrad.go).
 func bagMean(table, tokens, mask *Node, chunks int) *Node {
-	batch := tokens.Shape().Dimensions[0]
+	batch, dim := tokens.Shape().Dimensions[0], table.Shape().Dimensions[1]
 	means := make([]*Node, 0, chunks)
 	for i := range chunks {
 		start, end := i*batch/chunks, (i+1)*batch/chunks
@@ -65,13 +70,14 @@ func bagMean(table, tokens, mask *Node, chunks int) *Node {
 				mk = Slice(mask, AxisRange(start, end))
 			}
 		}
-		embedded := Gather(table, InsertAxes(t, -1)) // [b, seq, dim]; its gradient is a scatter into the table
+		// Rows of the table at t [b, seq, 1] (index vector axis 2), the slice axis (dim) placed at axis 1.
+		embedded := BackendGather(table, InsertAxes(t, -1), 2, []int{1}, []int{0}, []int{0}, []int{1, dim}, false)
 		if mk == nil {
-			means = append(means, ReduceMean(embedded, 1))
+			means = append(means, ReduceMean(embedded, 2))
 			continue
 		}
 		weights := ConvertDType(mk, table.DType())                                    // [b, seq]
-		sum := Einsum("bs,bsd->bd", weights, embedded)                                // [b, dim]
+		sum := DotGeneral(embedded, []int{2}, []int{0}, weights, []int{1}, []int{0})  // [b, dim]
 		count := Max(ReduceSum(weights, 1), ScalarOne(tokens.Graph(), table.DType())) // [b]
 		means = append(means, Div(sum, InsertAxes(count, -1)))
 	}
