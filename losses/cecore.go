@@ -19,8 +19,8 @@ package losses
 //
 // Where the time goes (logits [1024, 32000] float32, forward and backward, GoMLX v0.26's pure-Go backend, 2
 // cores; CPU profile of `lossbook bench -workloads ce`, about 1.0 CPU second per step): Exp ~0.55 s (math.Exp per
-// element: half of the total, and the floor of this design), the row maxima ~0.19 s (ReduceMax's index
-// iterator), the copies into row chunks ~0.08 s, the identity's copy of the logits (when they are a graph
+// element: half of the total, and the floor of this design), the row maxima ~0.12 s (ArgMax's loop), the copies
+// into row chunks ~0.08 s, the identity's copy of the logits (when they are a graph
 // parameter) and the gradient's concatenation ~0.06 s, and ~0.03-0.04 s for each plain pass (x - max, the row
 // sums as a matrix-vector product, the gradient's product). Each backend op runs on one
 // core, so the core works in row chunks that run side by side (rowChunks); long rows get a chunk each, which
@@ -70,8 +70,8 @@ func sparseLogSoftmaxAutodiff(x, labels, u *Node, wantSum bool) (atTarget, weigh
 //
 // Otherwise 1. Measured with `lossbook bench -workloads ce -notorch` (logits [1024, 32000] float32, 2 shared
 // cores, two runs): per-row chunks take 1.02-1.05 CPU s and 0.55-0.57 s per forward and backward, two chunks
-// 1.28-1.32 CPU s and 0.69-0.71 s. With logits [2048, 8000] the two are even, with [2048, 16000] per-row chunks
-// take 4% less CPU: hence minRowLength.
+// 1.28-1.32 CPU s and 0.69-0.71 s. Per forward and backward at other sizes (CPU s, two runs, per-row against two
+// chunks): [2048, 8000] 0.60-0.64 against 0.68-0.70, [4096, 4000] 0.88 against 0.69-0.77: hence minRowLength.
 func rowChunks(x *Node) int {
 	m, c := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	if _, pureGo := x.Graph().Backend().(*simplego.Backend); !pureGo || m*c < minChunkedSize {
@@ -85,7 +85,7 @@ func rowChunks(x *Node) int {
 
 const (
 	minChunkedSize = 1 << 20 // below, the copies into chunks cost more than the parallelism saves
-	minRowLength   = 10000   // shorter rows: the per-row ops' overhead outweighs the broadcasts they save
+	minRowLength   = 6000    // shorter rows: the per-row ops' overhead outweighs the broadcasts they save
 	maxRowChunks   = 8192    // more rows: too many graph nodes (about 10 per row)
 	maxCoreChunks  = 8
 )
@@ -156,16 +156,15 @@ func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool, chunks
 			// is never built.
 			xc = Slice(xi, AxisRange(b[0], b[1]))
 		}
-		var mx, shifted *Node
+		mx := rowMax(xc) // [r]
+		var shifted *Node
 		if b[1]-b[0] == 1 {
 			// One row: its maximum is a scalar, subtracted in the binary op's scalar fast path.
-			mx = ReduceAllMax(xc) // one node: cheaper than ArgMax's three, at these row lengths
-			shifted = Sub(xc, mx)
-			mx = Reshape(mx, 1)
+			shifted = Sub(xc, Reshape(mx))
 		} else {
-			mx = rowMax(xc)
-			shifted = Sub(xc, rowBroadcast(mx, c)) // the last use of xc: the backend subtracts in place
+			shifted = Sub(xc, rowBroadcast(mx, c))
 		}
+		// (The subtraction is xc's last use: the backend subtracts in place.)
 		parts[i] = rowsChunk{start: b[0], end: b[1], expShifted: Exp(shifted)}
 		maxes = append(maxes, mx)
 		sums = append(sums, Dot(parts[i].expShifted, ones))
@@ -257,8 +256,9 @@ func concatenate(xs []*Node) *Node {
 }
 
 // rowMax returns the maximum of each row of x [r, C] as [r]: the value at ArgMax, whose loop the pure-Go backend
-// runs faster than ReduceMax's per-element index iterator. A NaN anywhere in a row makes its maximum NaN, as
-// ReduceMax does.
+// runs faster than ReduceMax's per-element index iterator (logits [1024, 32000], one chunk per row: 0.95-1.10
+// CPU s per forward and backward against 1.09-1.14 with ReduceMax). A NaN anywhere in a row makes its maximum
+// NaN, as ReduceMax does.
 func rowMax(x *Node) *Node {
 	return Gather(x, rowColumnIndices(ArgMax(x, -1)))
 }

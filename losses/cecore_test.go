@@ -219,7 +219,7 @@ func TestRowChunks(t *testing.T) {
 	}{
 		{64, 1000, 1},                    // below minChunkedSize
 		{1024, 32000, 1024},              // long rows
-		{2048, 8000, min(2048, cores)},   // rows shorter than minRowLength
+		{4096, 4000, min(4096, cores)},   // rows shorter than minRowLength
 		{maxRowChunks + 1, 32000, cores}, // too many rows for one node chain each
 		{1 << 20, 2, min(1<<20, cores)},  // many short rows
 		{maxRowChunks, minRowLength, maxRowChunks},
