@@ -17,16 +17,15 @@ package losses
 // c - StopGradient(c), which is exactly 0, routes the adjoints g1 and g2 into the custom gradient function. The
 // custom and the plain autodiff versions are tested equal to 1e-12 in float64 (TestSparseLogSoftmaxCustomGradient).
 //
-// Where the time goes (logits [1024, 32000] float32, forward and backward, GoMLX v0.26's pure-Go backend, 2
-// cores; CPU profile of `lossbook bench -workloads ce`, about 1.0 CPU second per step): Exp ~0.55 s (math.Exp per
-// element: half of the total, and the floor of this design), the row maxima ~0.13 s (ArgMax's loop), the copies
-// into row chunks ~0.12 s, the identity's copy of the logits (when they are a graph
-// parameter) and the gradient's concatenation ~0.06 s, and ~0.03-0.04 s for each plain pass (x - max, the row
-// sums as a matrix-vector product, the gradient's product). Each backend op runs on one
-// core, so the core works in row chunks that run side by side (rowChunks); long rows get a chunk each, which
-// turns the per-row broadcasts (a per-element index iterator, 5x the cost of a subtraction) into the binary ops'
-// scalar fast path. The remaining speed-ups are in the backend's kernels (a vectorised, parallel Exp), not in
-// this graph.
+// Where the time goes (logits [1024, 32000] float32, forward and backward, GoMLX v0.26's pure-Go backend, 2 cores;
+// CPU profile of `lossbook bench -workloads ce`, about 1.0 CPU second per step): Exp ~0.55 s (math.Exp per element:
+// half of the total, and the floor of this design), the row maxima ~0.13 s (ArgMax's loop), the copies into row
+// chunks ~0.12 s, the identity's copy of the logits (when they are a graph parameter) and the gradient's
+// concatenation ~0.06 s, and ~0.03-0.04 s for each plain pass (x - max, the row sums as a matrix-vector product,
+// the gradient's product). Each backend op runs on one core, so the core works in row chunks that run side by side
+// (rowChunks); long rows get a chunk each, which turns the per-row broadcasts (a per-element index iterator, 5x the
+// cost of a subtraction) into the binary ops' scalar fast path. The remaining speed-ups are in the backend's
+// kernels (a vectorised, parallel Exp), not in this graph.
 
 import (
 	"runtime"
