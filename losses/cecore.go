@@ -17,15 +17,15 @@ package losses
 // c - StopGradient(c), which is exactly 0, routes the adjoints g1 and g2 into the custom gradient function. The
 // custom and the plain autodiff versions are tested equal to 1e-12 in float64 (TestSparseLogSoftmaxCustomGradient).
 //
-// Where the time goes (BenchmarkCrossEntropy, logits [1024, 32000] float32, forward and backward, GoMLX v0.26's
-// pure-Go backend on 2 shared cores; CPU profile per run): Exp ~0.6 s (math.Exp per element, half of the total),
-// ReduceMax ~0.2 s and ReduceSum ~0.15 s (the generic reduce iterator), two row broadcasts [M] -> [M, C] ~0.17 s
-// each (x - max forward, -scale·softmax backward; BroadcastInDim then a same-shape op measured 1.4x faster than
-// an implicit [M, 1] broadcast), and a few plain passes (~0.03 s each: the subtraction, the product, the
-// carriers' zero-filled scatter, the identity's copy when the logits are a graph parameter). Each of those
-// backend ops runs on one core; split into one row chunk per core (rowChunks), they run side by side, 1.3-1.5x
-// faster on 2 cores (the copies into chunks cost one more pass). The remaining speed-ups are in the backend's
-// kernels, not in this graph.
+// Where the time goes (logits [1024, 32000] float32, forward and backward, GoMLX v0.26's pure-Go backend, 2 cores;
+// CPU profile of `lossbook bench -workloads ce`, about 1.0 CPU second per step): Exp ~0.55 s (math.Exp per element:
+// half of the total, and the floor of this design), the row maxima ~0.13 s (ArgMax's loop), the copies into row
+// chunks ~0.12 s, the identity's copy of the logits (when they are a graph parameter) and the gradient's
+// concatenation ~0.06 s, and ~0.03-0.04 s for each plain pass (x - max, the row sums as a matrix-vector product,
+// the gradient's product). Each backend op runs on one core, so the core works in row chunks that run side by side
+// (rowChunks); long rows get a chunk each, which turns the per-row broadcasts (a per-element index iterator, 5x the
+// cost of a subtraction) into the binary ops' scalar fast path. The remaining speed-ups are in the backend's
+// kernels (a vectorised, parallel Exp), not in this graph.
 
 import (
 	"runtime"
@@ -58,41 +58,44 @@ func sparseLogSoftmaxAutodiff(x, labels, u *Node, wantSum bool) (atTarget, weigh
 }
 
 // rowChunks is the number of row chunks that sparseLogSoftmax splits logits x [M, C] into. GoMLX's pure-Go
-// backend runs each op on one core, but runs independent ops side by side: the [M, C] passes of the core (max,
-// x - max, exp, sum, and the gradient's product) done per chunk use every core. So, for the pure-Go backend and
-// x of at least minChunkedSize values: one chunk per core (GOMAXPROCS, at most maxRowChunks, at most M); else 1.
-// (Logits [1024, 32000] float32 on 2 shared cores: 1.3-1.5x faster forward and backward with 2 chunks, by
-// `lossbook bench -workloads ce` against the same build with 1 chunk.)
+// backend runs each op on one core, but runs independent ops side by side, so the [M, C] passes of the core done
+// per chunk use every core. On the pure-Go backend, for x of at least minChunkedSize values:
+//
+//   - one row per chunk if rows are long (C >= minRowLength) and not too many (M <= maxRowChunks): each row's
+//     max, log-sum-exp and gradient scale are then single values, which the backend's binary ops apply in a
+//     tight loop (their scalar fast path), where a [r] -> [r, C] broadcast walks a per-element index iterator
+//     about 5 times slower than the subtraction itself;
+//   - else one chunk per core (GOMAXPROCS, at most maxCoreChunks, at most M).
+//
+// Otherwise 1. Measured with `lossbook bench -workloads ce -notorch` (logits [1024, 32000] float32, 2 shared
+// cores, two runs): per-row chunks take 1.02-1.05 CPU s and 0.55-0.57 s per forward and backward, two chunks
+// 1.28-1.32 CPU s and 0.69-0.71 s. Per forward and backward at other sizes (CPU s, two runs, per-row against two
+// chunks): [2048, 8000] 0.60-0.64 against 0.68-0.70, [4096, 4000] 0.88 against 0.69-0.77: hence minRowLength.
 func rowChunks(x *Node) int {
 	m, c := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	if _, pureGo := x.Graph().Backend().(*simplego.Backend); !pureGo || m*c < minChunkedSize {
 		return 1
 	}
-	return max(1, min(m, runtime.GOMAXPROCS(0), maxRowChunks))
+	if c >= minRowLength && m <= maxRowChunks {
+		return m
+	}
+	return max(1, min(m, runtime.GOMAXPROCS(0), maxCoreChunks))
 }
 
 const (
 	minChunkedSize = 1 << 20 // below, the copies into chunks cost more than the parallelism saves
-	maxRowChunks   = 8
+	minRowLength   = 6000    // shorter rows: the per-row ops' overhead outweighs the broadcasts they save
+	maxRowChunks   = 8192    // more rows: too many graph nodes (about 10 per row)
+	maxCoreChunks  = 8
 )
 
-// rowsForward holds the forward pass over some rows of the logits.
-type rowsForward struct {
-	expShifted, sumExp    *Node // exp(x - max) [r, C] and its row sums [r]
-	atTarget, weightedSum *Node // [r]; weightedSum is nil unless wanted
-	targetIdx             *Node // (row, label) indices [r, 2]
-}
-
-// forwardRows computes the log-softmax at the targets (and the u-weighted sum) of the rows x [r, C], labels [r].
-func forwardRows(x, labels, u *Node, wantSum bool) rowsForward {
+// forwardRows computes the log-softmax at the targets (and the u-weighted sum) of the rows x [r, C], labels [r],
+// in plain graph ops: the reference that GoMLX's autodiff differentiates (sparseLogSoftmaxAutodiff).
+func forwardRows(x, labels, u *Node, wantSum bool) (atTarget, weightedSum *Node) {
 	c := x.Shape().Dimensions[1]
-	var f rowsForward
-	f.targetIdx = rowColumnIndices(labels)
 	shifted := Sub(x, StopGradient(rowBroadcast(ReduceMax(x, -1), c))) // x - max, [r, C]
-	f.expShifted = Exp(shifted)
-	f.sumExp = ReduceSum(f.expShifted, -1) // [r]
-	logSumExp := Log(f.sumExp)
-	f.atTarget = Sub(Gather(shifted, f.targetIdx), logSumExp)
+	logSumExp := Log(ReduceSum(Exp(shifted), -1))                      // [r]
+	atTarget = Sub(Gather(shifted, rowColumnIndices(labels)), logSumExp)
 	if wantSum {
 		var total, sumU *Node
 		if u == nil {
@@ -102,94 +105,86 @@ func forwardRows(x, labels, u *Node, wantSum bool) rowsForward {
 			total = Dot(shifted, u)
 			sumU = ReduceAllSum(u)
 		}
-		f.weightedSum = Sub(total, Mul(sumU, logSumExp))
+		weightedSum = Sub(total, Mul(sumU, logSumExp))
 	}
-	return f
+	return atTarget, weightedSum
 }
 
-// gradientRows is the hand-written gradient for the rows of f, given the adjoints g1 (of atTarget) and g2 (of
-// weightedSum, nil unless wanted), both [r].
-func gradientRows(f rowsForward, u, g1, g2 *Node) *Node {
-	c := f.expShifted.Shape().Dimensions[1]
-	scale := g1 // Σ of the coefficients of p_c: g1 + U·g2.
-	if g2 != nil {
-		if u == nil {
-			scale = Add(scale, MulScalar(g2, float64(c)))
-		} else {
-			scale = Add(scale, Mul(g2, ReduceAllSum(u)))
-		}
-	}
-	grad := Mul(f.expShifted, rowBroadcast(Neg(Div(scale, f.sumExp)), c)) // -scale·softmax
-	if g2 != nil {
-		r := g2.Shape().Dimensions[0]
-		if u == nil {
-			grad = Add(grad, rowBroadcast(g2, c))
-		} else {
-			grad = Add(grad, Mul(rowBroadcast(g2, c), BroadcastToDims(Reshape(u, 1, c), r, c)))
-		}
-	}
-	// + g1 at the target: a scatter of r values, no one-hot tensor.
-	return ScatterSum(grad, f.targetIdx, g1, true, true) // row-major: sorted and unique.
+// rowsChunk holds the forward pass over one chunk of rows [r, C] that the hand-written gradient reuses.
+type rowsChunk struct {
+	start, end int   // the rows [start, end)
+	expShifted *Node // exp(x - max) [r, C]
 }
 
 // logSoftmaxAtTarget implements the cores; chunks > 1 (hand-written gradient only) splits the rows into that
 // many independent chunks.
 func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool, chunks int) (atTarget, weightedSum *Node) {
 	m, c := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
-	if c == 1 {
-		// log softmax of a single class is exactly 0, and so is its gradient.
-		customGradient = false
+	if c == 1 || !customGradient {
+		// (log softmax of a single class is exactly 0, and so is its gradient.)
+		return forwardRows(x, labels, u, wantSum)
 	}
-	if !customGradient {
-		f := forwardRows(x, labels, u, wantSum)
-		return f.atTarget, f.weightedSum
-	}
-
+	g := x.Graph()
 	k := 1
 	if wantSum {
 		k = 2
 	}
 	bounds := chunkBounds(m, chunks)
-	parts := make([]rowsForward, len(bounds)) // the forward-pass nodes that the custom gradient reuses
-	carrierIdx := carrierIndices(x.Graph(), m, c, k)
+	parts := make([]rowsChunk, len(bounds)) // the forward-pass nodes that the custom gradient reuses
+	var sumExp *Node                        // [M]
+	targetIdx := rowColumnIndices(labels)   // [M, 2]
+	carrierIdx := carrierIndices(g, m, c, k)
 	xi := IdentityWithCustomGradient(x, func(_, v *Node) *Node {
 		// v is zero except at the carriers (the first k columns), where it holds the adjoints g1 (and g2).
-		g := Reshape(Gather(v, carrierIdx), m, k)
-		g1 := Reshape(Slice(g, AxisRange(), AxisElem(0)), m)
+		adj := Reshape(Gather(v, carrierIdx), m, k)
+		g1 := Reshape(Slice(adj, AxisRange(), AxisElem(0)), m)
 		var g2 *Node
 		if wantSum {
-			g2 = Reshape(Slice(g, AxisRange(), AxisElem(1)), m)
+			g2 = Reshape(Slice(adj, AxisRange(), AxisElem(1)), m)
 		}
-		if len(parts) == 1 {
-			return gradientRows(parts[0], u, g1, g2)
-		}
-		grads := make([]*Node, len(parts))
-		for i, b := range bounds {
-			var g2b *Node
-			if g2 != nil {
-				g2b = Slice(g2, AxisRange(b[0], b[1]))
-			}
-			grads[i] = gradientRows(parts[i], u, Slice(g1, AxisRange(b[0], b[1])), g2b)
-		}
-		return Concatenate(grads, 0)
+		return gradient(parts, sumExp, targetIdx, u, g1, g2)
 	})
 
-	if len(bounds) == 1 {
-		parts[0] = forwardRows(xi, labels, u, wantSum)
-		atTarget, weightedSum = parts[0].atTarget, parts[0].weightedSum
-	} else {
-		// Slices of xi: the values are cut from autodiff below, so Slice's gradient (Pad, which the pure-Go
-		// backend lacks) is never built.
-		var ats, sums []*Node
-		for i, b := range bounds {
-			parts[i] = forwardRows(Slice(xi, AxisRange(b[0], b[1])), Slice(labels, AxisRange(b[0], b[1])), u, wantSum)
-			ats = append(ats, parts[i].atTarget)
-			sums = append(sums, parts[i].weightedSum)
+	// Forward, per chunk: the row maxima, x - max, its exp and their row sums (and the u-weighted sums of x - max).
+	ones := Ones(g, shapes.Make(x.DType(), c))
+	var maxes, sums, totals []*Node
+	for i, b := range bounds {
+		xc := xi
+		if len(bounds) > 1 {
+			// The values are cut from autodiff below, so Slice's gradient (Pad, which the pure-Go backend lacks)
+			// is never built.
+			xc = Slice(xi, AxisRange(b[0], b[1]))
 		}
-		atTarget = Concatenate(ats, 0)
+		mx := rowMax(xc) // [r]
+		var shifted *Node
+		if b[1]-b[0] == 1 {
+			// One row: its maximum is a scalar, subtracted in the binary op's scalar fast path.
+			shifted = Sub(xc, Reshape(mx))
+		} else {
+			shifted = Sub(xc, rowBroadcast(mx, c))
+		}
+		// (The subtraction is xc's last use: the backend subtracts in place.)
+		parts[i] = rowsChunk{start: b[0], end: b[1], expShifted: Exp(shifted)}
+		maxes = append(maxes, mx)
+		sums = append(sums, Dot(parts[i].expShifted, ones))
 		if wantSum {
-			weightedSum = Concatenate(sums, 0)
+			if u == nil {
+				totals = append(totals, Dot(shifted, ones))
+			} else {
+				totals = append(totals, Dot(shifted, u))
+			}
 		}
+	}
+	sumExp = concatenate(sums)
+	logSumExp := Log(sumExp)
+	// x[y] - max, as the textbook form's (x - max)[y]: the same subtraction, done on M values.
+	atTarget = Sub(Sub(Gather(xi, targetIdx), concatenate(maxes)), logSumExp)
+	if wantSum {
+		sumU := Scalar(g, x.DType(), float64(c))
+		if u != nil {
+			sumU = ReduceAllSum(u)
+		}
+		weightedSum = Sub(concatenate(totals), Mul(sumU, logSumExp))
 	}
 
 	// Carriers: the first k columns of xi, gathered (GoMLX's pure-Go backend has no Pad, so Slice has no
@@ -202,6 +197,69 @@ func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool, chunks
 		weightedSum = Add(StopGradient(weightedSum), column(zeros, 1))
 	}
 	return atTarget, weightedSum
+}
+
+// gradient is the hand-written gradient of the chunked forward pass with respect to the logits [M, C], given the
+// adjoints g1 (of atTarget) and g2 (of weightedSum, nil unless wanted), both [M]:
+//
+//	∂/∂x_c = g1·(δ_{c,y} - p_c) + g2·(u_c - U·p_c) = -(g1 + U·g2)/Σexp · exp(x_c - max) + g2·u_c + g1·δ_{c,y}
+func gradient(parts []rowsChunk, sumExp, targetIdx, u, g1, g2 *Node) *Node {
+	c := parts[0].expShifted.Shape().Dimensions[1]
+	scale := g1 // Σ of the coefficients of p_c: g1 + U·g2.
+	if g2 != nil {
+		if u == nil {
+			scale = Add(scale, MulScalar(g2, float64(c)))
+		} else {
+			scale = Add(scale, Mul(g2, ReduceAllSum(u)))
+		}
+	}
+	m := g1.Shape().Dimensions[0]
+	coef := Reshape(Neg(Div(scale, sumExp)), m, 1) // [M, 1]
+	if g2 != nil {
+		g2 = Reshape(g2, m, 1)
+	}
+	// rows returns the rows of p of v [M, 1], broadcast to [r, C] unless r is 1 (then the binary ops' scalar fast
+	// path applies).
+	rows := func(v *Node, p rowsChunk) *Node {
+		if len(parts) > 1 {
+			v = Slice(v, AxisRange(p.start, p.end))
+		}
+		if r := p.end - p.start; r > 1 {
+			v = BroadcastToDims(v, r, c)
+		}
+		return v
+	}
+	grads := make([]*Node, len(parts))
+	for i, p := range parts {
+		grad := Mul(p.expShifted, rows(coef, p)) // -scale·softmax; the last use of expShifted
+		if g2 != nil {
+			g2p := rows(g2, p)
+			if u == nil {
+				grad = Add(grad, g2p)
+			} else {
+				grad = Add(grad, Mul(g2p, BroadcastToDims(Reshape(u, 1, c), p.end-p.start, c)))
+			}
+		}
+		grads[i] = grad
+	}
+	// + g1 at the target: a scatter of M values, no one-hot tensor.
+	return ScatterSum(concatenate(grads), targetIdx, g1, true, true) // row-major: sorted and unique.
+}
+
+// concatenate joins xs along axis 0 (a single one is returned as is).
+func concatenate(xs []*Node) *Node {
+	if len(xs) == 1 {
+		return xs[0]
+	}
+	return Concatenate(xs, 0)
+}
+
+// rowMax returns the maximum of each row of x [r, C] as [r]: the value at ArgMax, whose loop the pure-Go backend
+// runs faster than ReduceMax's per-element index iterator (logits [1024, 32000], one chunk per row: 0.95-1.10
+// CPU s per forward and backward against 1.09-1.14 with ReduceMax). A NaN anywhere in a row makes its maximum
+// NaN, as ReduceMax does.
+func rowMax(x *Node) *Node {
+	return Gather(x, rowColumnIndices(ArgMax(x, -1)))
 }
 
 // chunkBounds splits [0, m) into n ranges [start, end) of sizes differing by at most 1.

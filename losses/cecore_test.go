@@ -3,8 +3,10 @@ package losses
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
+	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom.
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -201,5 +203,32 @@ func TestSparseLogSoftmaxChunks(t *testing.T) {
 	}
 	if got := chunkBounds(7, 3); fmt.Sprint(got) != "[[0 2] [2 4] [4 7]]" {
 		t.Errorf("chunkBounds(7, 3) = %v", got)
+	}
+}
+
+// TestRowChunks checks the chunking policy on the pure-Go backend: small logits stay whole, long rows get a chunk
+// each, and other large logits one chunk per core.
+func TestRowChunks(t *testing.T) {
+	backend := backendForTest(t)
+	if _, pureGo := backend.(*simplego.Backend); !pureGo {
+		t.Skipf("backend %s: the chunking policy is for the pure-Go backend", backend.Name())
+	}
+	cores := min(runtime.GOMAXPROCS(0), maxCoreChunks)
+	for _, tc := range []struct {
+		m, c, want int
+	}{
+		{64, 1000, 1},                    // below minChunkedSize
+		{1024, 32000, 1024},              // long rows
+		{4096, 4000, min(4096, cores)},   // rows shorter than minRowLength
+		{maxRowChunks + 1, 32000, cores}, // too many rows for one node chain each
+		{1 << 20, 2, min(1<<20, cores)},  // many short rows
+		{maxRowChunks, minRowLength, maxRowChunks},
+	} {
+		g := NewGraph(backend, "chunks")
+		x := Parameter(g, "x", shapesOf(dtypes.Float32, tc.m, tc.c))
+		if got := rowChunks(x); got != tc.want {
+			t.Errorf("rowChunks([%d, %d]) = %d, want %d", tc.m, tc.c, got, tc.want)
+		}
+		g.Finalize()
 	}
 }

@@ -129,6 +129,10 @@ func (o *Adam) ApplyGradients(ctx *context.Context, vars []*context.Variable, gr
 	stepSize := Div(lr, biasCorrection1)
 	biasCorrection2Sqrt := Sqrt(biasCorrection2)
 	decayFactor := OneMinus(MulScalar(lr, o.WeightDecay)) // AdamW: θ(1 − lr·λ).
+	// torch's θ − step_size·m / (√v/√bc₂ + ε), with both sides of the fraction multiplied by √bc₂:
+	// θ + (−step_size·√bc₂)·m / (√v + ε·√bc₂). Same value, one pass and one division fewer per element.
+	updateScale := Neg(Mul(stepSize, biasCorrection2Sqrt))
+	epsScaled := MulScalar(biasCorrection2Sqrt, o.Eps)
 
 	for i, v := range vars {
 		dtype := v.DType()
@@ -146,6 +150,8 @@ func (o *Adam) ApplyGradients(ctx *context.Context, vars []*context.Variable, gr
 
 		mVar := state.perVariable(v, stateExpAvg)
 		vVar := state.perVariable(v, stateExpAvgSq)
+		// Eleven elementwise passes in all (plus one for each option), each a separate single-threaded loop on
+		// GoMLX's pure-Go backend, so their number is what the update costs there.
 		m := Add(MulScalar(mVar.ValueGraph(g), beta1), MulScalar(grad, 1-beta1))
 		sq := Add(MulScalar(vVar.ValueGraph(g), beta2), Mul(MulScalar(grad, 1-beta2), grad))
 		mVar.SetValueGraph(m)
@@ -155,9 +161,10 @@ func (o *Adam) ApplyGradients(ctx *context.Context, vars []*context.Variable, gr
 			sq = Max(maxVar.ValueGraph(g), sq)
 			maxVar.SetValueGraph(sq)
 		}
-		denom := AddScalar(Div(Sqrt(sq), scalarAs(biasCorrection2Sqrt, dtype)), o.Eps)
-		// torch: param.addcdiv_(exp_avg, denom, value=-step_size), computed as param + (value·exp_avg)/denom.
-		update := Div(Mul(scalarAs(Neg(stepSize), dtype), m), denom)
+		denom := Add(Sqrt(sq), scalarAs(epsScaled, dtype))
+		// The scale before the division, as torch's addcdiv (value·m/denom): it runs beside the √v chain, so the
+		// passes that wait for both are two (division, sum) rather than three.
+		update := Div(Mul(m, scalarAs(updateScale, dtype)), denom)
 		v.SetValueGraph(Add(param, update))
 	}
 }

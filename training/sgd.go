@@ -128,7 +128,11 @@ func (o *SGD) ApplyGradients(ctx *context.Context, vars []*context.Variable, gra
 		}
 		if o.Momentum != 0 {
 			bufVar := state.perVariable(v, stateMomentum)
-			next := Add(MulScalar(bufVar.ValueGraph(g), o.Momentum), MulScalar(d, 1-o.Dampening))
+			damped := d
+			if o.Dampening != 0 { // (1 − 0)·d is d: one pass fewer in the common case.
+				damped = MulScalar(d, 1-o.Dampening)
+			}
+			next := Add(MulScalar(bufVar.ValueGraph(g), o.Momentum), damped)
 			buf := Where(isFirst, d, next)
 			bufVar.SetValueGraph(buf)
 			if o.Nesterov {
