@@ -214,19 +214,7 @@ func TestSwordFromDeb(t *testing.T) {
 	en, es := fixtureSword(t, f)
 	opts := testOptions(t, f)
 	ctx := context.Background()
-	src, err := en.Open(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tgt, err := es.Open(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pairs, err := AlignVerses(src, tgt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPairs(t, pairs)
+	openAndCheckPairs(t, ctx, en, es, opts)
 	if got := cacheFiles(t, opts.CacheDir); len(got) != 2 {
 		t.Errorf("cache holds %q, want the two .deb files", got)
 	}
@@ -255,19 +243,7 @@ func TestSwordInstalledIsReadInPlace(t *testing.T) {
 	}
 	opts.HTTPClient = &http.Client{Transport: failTransport{}} // any download would fail
 	ctx := context.Background()
-	src, err := en.Open(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tgt, err := es.Open(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pairs, err := AlignVerses(src, tgt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPairs(t, pairs)
+	openAndCheckPairs(t, ctx, en, es, opts)
 	where, err := en.Fetch(ctx, opts)
 	if err != nil || !strings.HasPrefix(where, opts.SwordDir) {
 		t.Errorf("Fetch of an installed module = %q, %v; want its folder under %s", where, err, opts.SwordDir)
@@ -349,4 +325,22 @@ func TestSplitVersePairsByChapter(t *testing.T) {
 	if frac := float64(len(parts[0])) / float64(total); frac < 0.7 || frac > 0.9 {
 		t.Errorf("first part holds %.2f of the verses, want about 0.8", frac)
 	}
+}
+
+// openAndCheckPairs opens both fixture modules, aligns them and checks the pairs.
+func openAndCheckPairs(t *testing.T, ctx context.Context, en, es SwordModule, opts Options) {
+	t.Helper()
+	src, err := en.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := es.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs, err := AlignVerses(src, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPairs(t, pairs)
 }
