@@ -3,6 +3,7 @@ package lib
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -107,11 +108,7 @@ func MustBackend() backends.Backend {
 func New(config string) (b backends.Backend, err error) {
 	name, _, _ := strings.Cut(config, ":")
 	known := backends.List()
-	found := false
-	for _, k := range known {
-		found = found || k == name
-	}
-	if !found {
+	if !slices.Contains(known, name) {
 		return nil, fmt.Errorf("lossbook: unknown GoMLX backend %q in %q: compiled-in backends are %s",
 			name, config, strings.Join(known, ", "))
 	}

@@ -120,9 +120,7 @@ func TestNPMFetchErrors(t *testing.T) {
 			if tc.check != nil && !tc.check(err) {
 				t.Errorf("error %T does not have the expected type", err)
 			}
-			if files := cacheFiles(t, opts.CacheDir); len(files) != 0 {
-				t.Errorf("the failed fetch left %q in the cache", files)
-			}
+			wantEmptyCache(t, opts.CacheDir)
 		})
 	}
 }
@@ -142,9 +140,7 @@ func TestFetchOffline(t *testing.T) {
 			t.Errorf("offline error %q does not mention %q", err, want)
 		}
 	}
-	if files := cacheFiles(t, opts.CacheDir); len(files) != 0 {
-		t.Errorf("left %q in the cache", files)
-	}
+	wantEmptyCache(t, opts.CacheDir)
 }
 
 func TestOptionsFromEnvironment(t *testing.T) {

@@ -230,3 +230,11 @@ func cacheFiles(t testing.TB, dir string) []string {
 	})
 	return out
 }
+
+// wantEmptyCache fails the test if a failed fetch left any file in the cache dir.
+func wantEmptyCache(t testing.TB, dir string) {
+	t.Helper()
+	if files := cacheFiles(t, dir); len(files) != 0 {
+		t.Errorf("the failed fetch left %q in the cache", files)
+	}
+}

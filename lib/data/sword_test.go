@@ -269,9 +269,7 @@ func TestSwordMissingPackage(t *testing.T) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
-	if files := cacheFiles(t, opts.CacheDir); len(files) != 0 {
-		t.Errorf("left %q in the cache", files)
-	}
+	wantEmptyCache(t, opts.CacheDir)
 }
 
 func TestSwordCorruptDeb(t *testing.T) {
@@ -286,9 +284,7 @@ func TestSwordCorruptDeb(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("error %v, want a checksum error", err)
 	}
-	if files := cacheFiles(t, opts.CacheDir); len(files) != 0 {
-		t.Errorf("left %q in the cache", files)
-	}
+	wantEmptyCache(t, opts.CacheDir)
 	// A .deb that verifies but is not a .deb (pinned to bad bytes) is reported as such.
 	bad := []byte("this is not an ar archive")
 	en.Package.SHA256 = sha256Hex(bad)
