@@ -18,6 +18,9 @@ const (
 	EnvNPMRegistry = "npm_config_registry"
 	// EnvDebianMirror overrides the Debian mirror that .deb files are fetched from (default DefaultDebianMirror).
 	EnvDebianMirror = "LOSSBOOK_DEBIAN_MIRROR"
+	// EnvPyPIIndex is pip's own variable for the simple index base URL that wheels are fetched from (default
+	// DefaultPyPIIndex).
+	EnvPyPIIndex = "PIP_INDEX_URL"
 	// EnvSwordDir overrides where installed SWORD modules are looked for (default DefaultSwordDir).
 	EnvSwordDir = "LOSSBOOK_SWORD_DIR"
 )
@@ -28,6 +31,8 @@ const (
 	DefaultNPMRegistry = "https://registry.npmjs.org"
 	// DefaultDebianMirror is Debian's own redirector to a nearby mirror; its pool/ holds every .deb.
 	DefaultDebianMirror = "http://deb.debian.org/debian"
+	// DefaultPyPIIndex is PyPI's simple index.
+	DefaultPyPIIndex = "https://pypi.org/simple"
 	// DefaultSwordDir is where Debian's sword-text-* packages install their modules.
 	DefaultSwordDir = "/usr/share/sword"
 )
@@ -42,6 +47,8 @@ type Options struct {
 	// DebianMirror is a Debian archive base URL (the folder holding pool/). Default: $LOSSBOOK_DEBIAN_MIRROR,
 	// else DefaultDebianMirror.
 	DebianMirror string
+	// PyPIIndex is the simple index that wheels are fetched from. Default: $PIP_INDEX_URL, else DefaultPyPIIndex.
+	PyPIIndex string
 	// SwordDir is where installed SWORD modules live (holding modules/texts/ztext/). Default:
 	// $LOSSBOOK_SWORD_DIR, else DefaultSwordDir. A module found there is read in place, never downloaded.
 	SwordDir string
@@ -64,6 +71,7 @@ func (o Options) resolved() Options {
 	}
 	o.NPMRegistry = strings.TrimRight(cmp.Or(o.NPMRegistry, os.Getenv(EnvNPMRegistry), DefaultNPMRegistry), "/")
 	o.DebianMirror = strings.TrimRight(cmp.Or(o.DebianMirror, os.Getenv(EnvDebianMirror), DefaultDebianMirror), "/")
+	o.PyPIIndex = strings.TrimRight(cmp.Or(o.PyPIIndex, os.Getenv(EnvPyPIIndex), DefaultPyPIIndex), "/")
 	o.SwordDir = cmp.Or(o.SwordDir, os.Getenv(EnvSwordDir), DefaultSwordDir)
 	if o.HTTPClient == nil {
 		o.HTTPClient = http.DefaultClient
