@@ -2,13 +2,19 @@ package lib
 
 import (
 	"context"
+	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 )
 
@@ -19,7 +25,9 @@ func TestChoose(t *testing.T) {
 		wantReason string
 	}{
 		{name: "explicit", env: "go:ops_sequential", wantConfig: "go:ops_sequential", wantReason: "GOMLX_BACKEND is set"},
-		{name: "explicit xla", env: "xla:cpu", wantConfig: "xla:cpu", wantReason: "GOMLX_BACKEND is set"},
+		{name: "go is the safe mode", env: "go", wantConfig: GoBackendConfig,
+			wantReason: `"go" runs as go:parallelism=-1 (GoMLX's default pure-Go mode can deadlock); GOMLX_BACKEND is set`},
+		{name: "parallelism", env: "go:parallelism=2", wantConfig: "go:parallelism=2", wantReason: "GOMLX_BACKEND is set"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -35,10 +43,7 @@ func TestChoose(t *testing.T) {
 	}
 	t.Run("default without plugin", func(t *testing.T) {
 		os.Unsetenv(EnvBackend) // t.Setenv above restored it; make sure it is unset here.
-		t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", t.TempDir())
-		if installedPJRTPlugin() != "" {
-			t.Skip("a PJRT plugin is installed system-wide on this machine; the pure-Go default is not reachable")
-		}
+		t.Setenv(EnvPluginPath, t.TempDir())
 		got, err := Choose()
 		if err != nil {
 			t.Fatal(err)
@@ -52,18 +57,143 @@ func TestChoose(t *testing.T) {
 	})
 }
 
-func TestNewErrors(t *testing.T) {
+// badPlugins writes files that sit where plugins are searched but cannot be loaded, and returns their paths by
+// what is wrong with them.
+func badPlugins(t *testing.T) map[string]string {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		sub := filepath.Join(dir, name)
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(sub, "pjrt_c_api_cpu_plugin.so")
+		if err := os.WriteFile(path, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	self, err := os.ReadFile("/bin/true") // an ELF executable: the right format, not a shared library
+	if err != nil {
+		t.Fatal(err)
+	}
+	libc, err := filepath.Glob("/lib/x86_64-linux-gnu/libc.so.6") // a shared library that is no PJRT plugin
+	if err != nil || len(libc) == 0 {
+		libc, _ = filepath.Glob("/lib/*/libc.so.6")
+	}
+	bad := map[string]string{
+		"corrupt":    write("corrupt", []byte("this is not a shared library\n")),
+		"empty":      write("empty", nil),
+		"executable": write("executable", self),
+		"other arch": write("otherarch", otherArch(self)),
+	}
+	if len(libc) > 0 {
+		data, err := os.ReadFile(libc[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad["not pjrt"] = write("notpjrt", data)
+	}
+	return bad
+}
+
+// otherArch returns a copy of an ELF file with its machine field (e_machine, at byte 18) set to an
+// architecture other than this process's.
+func otherArch(elfFile []byte) []byte {
+	out := slices.Clone(elfFile)
+	machine := uint16(elf.EM_AARCH64)
+	if runtime.GOARCH == "arm64" {
+		machine = uint16(elf.EM_X86_64)
+	}
+	binary.LittleEndian.PutUint16(out[18:], machine)
+	return out
+}
+
+func TestBadPluginFiles(t *testing.T) {
+	wantReason := map[string]string{
+		"corrupt":    "is not a shared library (ELF)",
+		"empty":      "is not a shared library (ELF)",
+		"executable": "does not export GetPjrtApi",
+		"other arch": "is built for",
+		"not pjrt":   "does not export GetPjrtApi",
+	}
+	for what, path := range badPlugins(t) {
+		t.Run(what, func(t *testing.T) {
+			_, err := CheckPlugin(path)
+			var pe *PluginError
+			if !errors.As(err, &pe) || !strings.Contains(err.Error(), wantReason[what]) ||
+				!strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "lossbook xla install cpu") {
+				t.Fatalf("CheckPlugin(%s) = %v, want a PluginError naming the file, %q and the fix", what, err, wantReason[what])
+			}
+			t.Setenv(EnvPluginPath, filepath.Dir(path))
+			// Asked for explicitly: an error, never a silent fall-back to pure Go.
+			t.Setenv(EnvBackend, "xla:cpu")
+			wantErr := wantReason[what]
+			if !xlaCompiledIn {
+				wantErr = "XLA is not compiled into this build"
+			}
+			if c, err := Choose(); err == nil || !strings.Contains(err.Error(), wantErr) {
+				t.Errorf("GOMLX_BACKEND=xla:cpu: Choose() = %+v, %v; want the plugin's error", c, err)
+			}
+			if _, err := New("xla:" + path); !xlaCompiledIn || err == nil || !strings.Contains(err.Error(), wantReason[what]) {
+				if xlaCompiledIn {
+					t.Errorf("New(xla:%s) = %v, want the plugin's error", path, err)
+				}
+			}
+			// Not asked for: pure Go, and the line says why XLA was skipped.
+			os.Unsetenv(EnvBackend)
+			c, err := Choose()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Config != GoBackendConfig || (xlaCompiledIn && !strings.Contains(c.Reason, "XLA skipped because "+path)) {
+				t.Errorf("Choose() = %+v, want pure Go with the reason naming %s", c, path)
+			}
+		})
+	}
+	t.Run("missing", func(t *testing.T) {
+		_, err := CheckPlugin("/nonexistent/pjrt_c_api_cpu_plugin.so")
+		if err == nil || !strings.Contains(err.Error(), "does not exist") {
+			t.Errorf("CheckPlugin(missing) = %v", err)
+		}
+	})
+}
+
+func TestResolveErrors(t *testing.T) {
 	tests := []struct {
 		config, want string
 	}{
-		{"nosuch", `unknown GoMLX backend "nosuch"`},
-		{"go:bogus_option", `unknown configuration option "bogus_option"`},
+		{"nosuch", `"nosuch" names an unknown backend`},
+		{"gpu", `"gpu" names an unknown backend`},
+		{"go:bogus", `unknown pure-Go option "bogus"`},
+		{"go:parallelism=x", `needs an integer in parallelism=N, got "x"`},
+		{"go:ops_sequential=1", `option "ops_sequential" takes no value`},
+		{"XLA:CPU", "names are lower case"},
+		{" go", "names are lower case, without spaces"},
+		{":", "names no backend"},
+		{"", "names no backend"},
+		{"xla:cpu,bogus", "takes no options after the plugin"},
+		{"xla:nosuch", "no PJRT plugin nosuch is installed"},
 	}
+	t.Setenv(EnvPluginPath, t.TempDir())
 	for _, tc := range tests {
-		_, err := New(tc.config)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("New(%q) error = %v, want it to contain %q", tc.config, err, tc.want)
-		}
+		t.Run(tc.config, func(t *testing.T) {
+			_, err := New(tc.config)
+			want := tc.want
+			if !xlaCompiledIn && strings.HasPrefix(tc.config, "xla") {
+				want = "XLA is not compiled into this build"
+			}
+			if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("New(%q) error = %v, want one line containing %q", tc.config, err, want)
+			}
+			if !strings.Contains(err.Error(), "valid:") && !strings.Contains(err.Error(), "lossbook xla install") &&
+				!strings.Contains(err.Error(), "not compiled") {
+				t.Errorf("New(%q) error = %v, want it to list the valid values or the fix", tc.config, err)
+			}
+			t.Setenv(EnvBackend, tc.config)
+			if _, err := Choose(); err == nil || !strings.Contains(err.Error(), "GOMLX_BACKEND") {
+				t.Errorf("GOMLX_BACKEND=%q: Choose() error = %v, want it to name GOMLX_BACKEND", tc.config, err)
+			}
+		})
 	}
 }
 
@@ -97,7 +227,8 @@ func TestDeadlockChild(t *testing.T) {
 	if os.Getenv(deadlockChildEnv) != "1" {
 		t.Skip("runs only as the subprocess of TestNoDeadlock")
 	}
-	b, err := New(os.Getenv(EnvBackend))
+	// GoMLX directly, not New: New runs "go" in the safe mode, and the parent may force the raw one.
+	b, err := backends.NewWithConfig(os.Getenv(deadlockModeEnv))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +264,7 @@ func TestNoDeadlock(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestDeadlockChild$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), deadlockChildEnv+"=1", EnvBackend+"="+mode)
+	cmd.Env = append(os.Environ(), deadlockChildEnv+"=1", deadlockModeEnv+"="+mode)
 	out, err := cmd.CombinedOutput()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		t.Fatalf("backend %q: a graph with %d independent matmuls did not finish within %s: the pure-Go backend "+

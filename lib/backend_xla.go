@@ -3,6 +3,7 @@
 package lib
 
 import (
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/xla"
 )
 
@@ -14,12 +15,14 @@ func init() {
 	xla.EnableAutoInstall(false)
 }
 
-// installedPJRTPlugin returns the name of the preferred PJRT plugin already installed ("cuda", then "cpu"), or "".
-func installedPJRTPlugin() string {
-	if plugins := xla.GetAvailablePlugins(); len(plugins) > 0 {
-		return plugins[0]
+// newXLA creates an XLA backend on a checked plugin file, loaded by its path so that go-xla never searches (and
+// never trips over) other files. The CPU plugin shares host buffers, as GoMLX does for it by name.
+func newXLA(p *Plugin) (backends.Backend, error) {
+	config := p.Path
+	if p.Name == "cpu" {
+		config += ",shared_buffers"
 	}
-	return ""
+	return xla.New(config)
 }
 
 // InstallXLA runs GoMLX's installer for the PJRT plugins (CPU, plus CUDA where a GPU is found) into the user's
