@@ -36,6 +36,9 @@ type TrainOptions struct {
 // Counting is incremental (only the words that hold the merged pair are recounted) with a lazy max-heap of
 // pairs, so a Brown-sized corpus trains in seconds. The result is in the id order a vocab.txt file keeps.
 func Train(texts iter.Seq[string], o TrainOptions) (*Vocab, error) {
+	if texts == nil {
+		return nil, fmt.Errorf("tokenize: Train: the corpus (texts) is nil")
+	}
 	if o.VocabSize < len(SpecialTokens) {
 		return nil, fmt.Errorf("tokenize: Train: VocabSize %d is smaller than the %d special tokens", o.VocabSize, len(SpecialTokens))
 	}

@@ -78,3 +78,9 @@ func TestTrainErrors(t *testing.T) {
 		t.Errorf("alphabet larger than VocabSize: error %v", err)
 	}
 }
+
+func TestTrainNilCorpus(t *testing.T) {
+	if _, err := Train(nil, TrainOptions{VocabSize: 30}); err == nil || !strings.Contains(err.Error(), "nil") {
+		t.Errorf("Train(nil): error %v, want one saying the corpus is nil", err)
+	}
+}
