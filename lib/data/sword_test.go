@@ -402,3 +402,51 @@ func TestZTextInflationBound(t *testing.T) {
 		t.Errorf("reading the block allocated %d bytes, want under 1 MiB (bound the reader by the declared 16 bytes)", alloc)
 	}
 }
+
+// TestFetchVersesVerifiesModules: `lossbook data fetch verses` (Fetch "verses") reads every block of the
+// modules it reports, so installed modules that are broken are an error naming the fix, not a success.
+func TestFetchVersesVerifiesModules(t *testing.T) {
+	enFiles, esFiles := fixtureModules()
+	kjv := "modules/texts/ztext/engKJV2006eb/"
+	tests := []struct {
+		name   string
+		mutate func(files map[string][]byte)
+		want   string // "" for success
+	}{
+		{"intact", func(map[string][]byte) {}, ""},
+		{"damaged block", func(f map[string][]byte) { f[kjv+"ot.bzz"][5] ^= 0xff }, "block"},
+		{"truncated index", func(f map[string][]byte) { f[kjv+"nt.bzv"] = f[kjv+"nt.bzv"][:100] }, "slots"},
+		{"missing .bzz", func(f map[string][]byte) { delete(f, kjv+"ot.bzz") }, "missing"},
+	}
+	for _, tc := range tests {
+		opts := testOptions(t, nil)
+		opts.HTTPClient = &http.Client{Transport: failTransport{}} // installed: nothing is downloaded
+		for i, m := range []map[string][]byte{enFiles, esFiles} {
+			files := map[string][]byte{}
+			for k, v := range m {
+				files[k] = bytes.Clone(v)
+			}
+			if i == 0 { // the English module is the broken one
+				tc.mutate(files)
+			}
+			for k, v := range files {
+				p := filepath.Join(opts.SwordDir, filepath.FromSlash(k))
+				os.MkdirAll(filepath.Dir(p), 0o755)
+				if err := os.WriteFile(p, v, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		where, err := Fetch(context.Background(), "verses", opts)
+		if tc.want == "" {
+			if err != nil || len(where) != 2 {
+				t.Errorf("%s: Fetch verses = %q, %v; want the two module folders", tc.name, where, err)
+			}
+			continue
+		}
+		t.Logf("%s: %v", tc.name, err)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "apt-get install --reinstall sword-text-kjv") {
+			t.Errorf("%s: Fetch verses = %q, %v; want an error containing %q and the reinstall command", tc.name, where, err, tc.want)
+		}
+	}
+}
