@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -12,8 +11,12 @@ func init() {
 	register("backend", command{
 		summary: "print the GoMLX backend lossbook would use, and why",
 		run: func(args []string, stdout, _ io.Writer) error {
-			if len(args) != 0 {
-				return fmt.Errorf("takes no arguments, got %q", args)
+			fs := newFlags("backend")
+			if err := parseFlags(fs, args, backendUsage, stdout); err != nil {
+				return err
+			}
+			if fs.NArg() != 0 {
+				return usagef("backend", "takes no arguments, got %q", fs.Args())
 			}
 			choice, err := lib.Choose()
 			if err != nil {
@@ -26,10 +29,25 @@ func init() {
 	register("xla", command{
 		summary: "xla install [cuda]: download GoMLX's XLA PJRT plugins (CPU; CUDA where a GPU is found, or always with cuda); needs internet",
 		run: func(args []string, stdout, _ io.Writer) error {
-			cuda := len(args) == 2 && args[1] == "cuda"
-			if len(args) == 0 || args[0] != "install" || (len(args) == 2 && !cuda) || len(args) > 2 {
-				return errors.New(`usage: lossbook xla install [cuda]`)
+			fs := newFlags("xla")
+			if err := parseParentFlags(fs, args, xlaUsage, stdout); err != nil {
+				return err
 			}
+			switch args = fs.Args(); {
+			case len(args) == 0:
+				return usagef("xla", "needs a subcommand: install")
+			case args[0] != "install":
+				return usagef("xla", "unknown subcommand %q; valid: install", args[0])
+			}
+			fs = newFlags("xla install")
+			if err := parseFlags(fs, args[1:], xlaUsage, stdout); err != nil {
+				return err
+			}
+			args = fs.Args()
+			if len(args) > 1 || (len(args) == 1 && args[0] != "cuda") {
+				return usagef("xla install", "takes at most one argument, cuda; got %q", args)
+			}
+			cuda := len(args) == 1
 			if err := lib.InstallXLA(); err != nil {
 				return err
 			}
@@ -43,3 +61,13 @@ func init() {
 		},
 	})
 }
+
+const backendUsage = `Usage: lossbook backend
+
+Prints the GoMLX backend that lossbook's programs and notebooks would use, and why it was chosen
+(` + lib.EnvBackend + ` when set, else what is installed).`
+
+const xlaUsage = `Usage: lossbook xla install [cuda]
+
+Downloads GoMLX's XLA PJRT plugin for the CPU, and the CUDA one too where a GPU is found (or always, with
+cuda). It needs internet; afterwards lossbook chooses the XLA backend.`
