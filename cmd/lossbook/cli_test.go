@@ -75,7 +75,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"data", "list", "x"}, "data list: takes no arguments"},
 		{[]string{"data", "fetch"}, "data fetch: needs data set names"},
 		{[]string{"data", "fetch", "nope"}, `data fetch: unknown data set "nope"`},
-		{[]string{"data", "fetch", "all", "brown"}, `data fetch: unknown data set "all"`},
+		{[]string{"data", "fetch", "all", "brown"}, `data fetch: all stands alone, got ["all" "brown"]`},
 		{[]string{"data", "fetch", "-cache"}, "data fetch: flag needs an argument: -cache"},
 		{[]string{"bleu"}, "bleu: needs a hypotheses file and at least one references file"},
 		{[]string{"bleu", "hyp.txt"}, "bleu: needs a hypotheses file and at least one references file"},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -75,8 +76,11 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		if len(names) == 0 {
 			return usagef("data fetch", "needs data set names (%s), or all", strings.Join(validNames, ", "))
 		}
+		if len(names) > 1 && slices.Contains(names, "all") {
+			return usagef("data fetch", "all stands alone, got %q", names)
+		}
 		for _, n := range names {
-			if !valid[n] && !(n == "all" && len(names) == 1) {
+			if !valid[n] && n != "all" {
 				return usagef("data fetch", "unknown data set %q; valid names: %s, or all alone", n, strings.Join(validNames, ", "))
 			}
 		}
