@@ -11,8 +11,12 @@ func init() {
 	register("backend", command{
 		summary: "print the GoMLX backend lossbook would use, and why",
 		run: func(args []string, stdout, _ io.Writer) error {
-			if len(args) != 0 {
-				return fmt.Errorf("takes no arguments, got %q", args)
+			fs := newFlags("backend")
+			if err := parseFlags(fs, args, backendUsage, stdout); err != nil {
+				return err
+			}
+			if fs.NArg() != 0 {
+				return usagef("backend", "takes no arguments, got %q", fs.Args())
 			}
 			choice, err := lib.Choose()
 			if err != nil {
@@ -23,3 +27,8 @@ func init() {
 		},
 	})
 }
+
+const backendUsage = `Usage: lossbook backend
+
+Prints the GoMLX backend that lossbook's programs and notebooks would use, and why it was chosen
+(` + lib.EnvBackend + ` when set, else what is installed).`

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -25,6 +26,12 @@ func TestBenchSmall(t *testing.T) {
 	for _, want := range []string{"\nce ", "\nbag ", "\ntransformer ", "torch/lossbook", "lossbook peak RSS"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && slices.Contains([]string{"ce", "bag", "transformer"}, f[0]) &&
+			slices.Contains(f, "yes") {
+			t.Errorf("-small row %q says the target is met: toy sizes are never judged", line)
 		}
 	}
 	if withTorch && !strings.Contains(out, "BLAS: ") {

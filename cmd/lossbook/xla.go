@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +13,7 @@ import (
 	"github.com/lossbook/lossbook/lib/data"
 )
 
-const xlaUsage = `usage: lossbook xla install [cpu|cuda] [--source pypi|github]
+const xlaUsage = `Usage: lossbook xla install [cpu|cuda] [--source pypi|github]
 
 Installs an XLA PJRT plugin into ~/.local/lib/go-xla, where lossbook (and GoMLX) find it; lossbook then
 chooses the XLA backend unless GOMLX_BACKEND says otherwise.
@@ -27,10 +25,7 @@ Sources for cpu:
   pypi    OpenXLA's xla-cpu-pjrt wheel from a PyPI index, pinned by version and sha256 (PIP_INDEX_URL chooses
           the index; the wheel is cached with lossbook's data)
   github  GoMLX's own installer, from GitHub releases
-The default is github where GitHub can be reached, else pypi.
-
-Flags:
-`
+The default is github where GitHub can be reached, else pypi.`
 
 func init() {
 	register("xla", command{
@@ -40,38 +35,42 @@ func init() {
 }
 
 func runXLA(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("xla", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("xla")
+	if err := parseParentFlags(fs, args, xlaUsage, stdout); err != nil {
+		return err
+	}
+	switch args = fs.Args(); {
+	case len(args) == 0:
+		return usagef("xla", "needs a subcommand: install")
+	case args[0] != "install":
+		return usagef("xla", "unknown subcommand %q; valid: install", args[0])
+	}
+	fs = newFlags("xla install")
 	source := fs.String("source", "", "where the CPU plugin comes from: pypi or github (default: github where reachable, else pypi)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), xlaUsage)
-		fs.PrintDefaults()
-	}
-	if len(args) == 0 || args[0] != "install" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return nil
-		}
-		return errors.New("usage: lossbook xla install [cpu|cuda] [--source pypi|github]")
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return nil
-		}
+	if err := parseFlags(fs, args[1:], xlaUsage, stdout); err != nil {
 		return err
 	}
 	what := "cpu"
 	switch rest := fs.Args(); {
-	case len(rest) == 1 && (rest[0] == "cpu" || rest[0] == "cuda"):
+	case len(rest) > 1:
+		return usagef("xla install", "takes at most one argument, cpu or cuda; got %q", rest)
+	case len(rest) == 1 && rest[0] != "cpu" && rest[0] != "cuda":
+		return usagef("xla install", "unknown plugin %q; valid: cpu, cuda", rest[0])
+	case len(rest) == 1:
 		what = rest[0]
-	case len(rest) > 0:
-		return fmt.Errorf("unknown plugin %q: want cpu or cuda", rest)
+	}
+	if *source != "" && *source != "pypi" && *source != "github" {
+		return usagef("xla install", "unknown --source %q; valid: pypi, github", *source)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if what == "cuda" {
+		if err := lib.InstallXLACUDA(); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "lossbook: CUDA PJRT plugin installed; lossbook will now choose the XLA backend where a GPU is found.")
+		return nil
+	}
 	if *source == "" {
 		*source = "github"
 		if err := reachGitHub(ctx); err != nil {
@@ -79,23 +78,14 @@ func runXLA(args []string, stdout, stderr io.Writer) error {
 			*source = "pypi"
 		}
 	}
-	if *source != "pypi" && *source != "github" {
-		return fmt.Errorf("unknown --source %q: want pypi or github", *source)
-	}
-	switch {
-	case what == "cuda":
-		if err := lib.InstallXLACUDA(); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "lossbook: CUDA PJRT plugin installed")
-	case *source == "pypi":
+	if *source == "pypi" {
 		path, err := lib.InstallCPUPluginFromPyPI(ctx, "", data.Options{Progress: stderr})
 		if err != nil {
 			return err
 		}
 		version, _ := lib.CheckPlugin(path)
 		fmt.Fprintf(stdout, "lossbook: XLA CPU plugin (PJRT C API %s) installed at %s\n", version, path)
-	default:
+	} else {
 		if err := lib.InstallXLA(); err != nil {
 			return fmt.Errorf("GoMLX's installer (GitHub releases) failed: %w; where GitHub cannot be reached, use --source pypi", err)
 		}

@@ -105,8 +105,17 @@ func NewMLMCollator(special tokenize.SpecialIDs, vocabSize int, seed uint64) *ML
 const mlmStream = 0x3a5c
 
 // Collate masks an encoded batch (as tokenize.EncodeBatch or EncodeIDs make it) and returns a new batch; e is
-// not modified. It returns an error when the settings are out of range.
+// not modified. It returns an error when the settings are out of range, when e is nil, or when c was not made
+// by NewMLMCollator (it has no random generator).
 func (c *MLMCollator) Collate(e *tokenize.Encoding) (*MLMBatch, error) {
+	switch {
+	case c == nil:
+		return nil, fmt.Errorf("data: MLMCollator.Collate: the collator is nil (make one with NewMLMCollator)")
+	case c.rng == nil:
+		return nil, fmt.Errorf("data: MLMCollator.Collate: the collator has no random generator (make it with NewMLMCollator, then change its fields)")
+	case e == nil:
+		return nil, fmt.Errorf("data: MLMCollator.Collate: the batch is nil")
+	}
 	if c.VocabSize <= 0 || !(c.Probability >= 0 && c.Probability <= 1) || !(c.MaskFraction >= 0) ||
 		!(c.RandomFraction >= 0) || c.MaskFraction+c.RandomFraction > 1 {
 		return nil, fmt.Errorf("data: MLMCollator: VocabSize %d, Probability %g, MaskFraction %g, RandomFraction %g: "+
@@ -193,9 +202,13 @@ type NSPBatch struct {
 }
 
 // NewNSPBatch encodes examples as BERT pairs, cutting each pair to maxLength tokens (special tokens included)
-// with Hugging Face's longest_first rule, and padding to the batch's longest. For BERT pre-training, mask
-// the result with MLMCollator.Collate(&batch.Encoding).
+// with Hugging Face's longest_first rule (0 means no limit; otherwise maxLength must hold the 3 special
+// tokens), and padding to the batch's longest. For BERT pre-training, mask the result with
+// MLMCollator.Collate(&batch.Encoding).
 func NewNSPBatch(examples []NSPExample, special tokenize.SpecialIDs, maxLength int) (*NSPBatch, error) {
+	if maxLength < 0 || (maxLength > 0 && maxLength < 3) {
+		return nil, fmt.Errorf("data: NewNSPBatch: maxLength %d, want 0 (no limit) or at least 3 (room for [CLS] and two [SEP])", maxLength)
+	}
 	a, b := make([][]int32, len(examples)), make([][]int32, len(examples))
 	labels := make([]int32, len(examples))
 	for i, ex := range examples {
@@ -204,7 +217,7 @@ func NewNSPBatch(examples []NSPExample, special tokenize.SpecialIDs, maxLength i
 			labels[i] = 1
 		}
 	}
-	e, err := tokenize.EncodeIDs(special, a, b, tokenize.EncodeOptions{Padding: tokenize.PadLongest, MaxLength: maxLength, Truncation: true})
+	e, err := tokenize.EncodeIDs(special, a, b, tokenize.EncodeOptions{Padding: tokenize.PadLongest, MaxLength: maxLength, Truncation: maxLength > 0})
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +242,7 @@ func NewTranslationBatch(source, target [][]int32, special tokenize.SpecialIDs, 
 	if len(source) != len(target) {
 		return nil, fmt.Errorf("data: NewTranslationBatch: %d sources but %d targets", len(source), len(target))
 	}
-	if (maxSource > 0 && maxSource < 3) || (maxTarget > 0 && maxTarget < 2) {
+	if maxSource < 0 || maxTarget < 0 || (maxSource > 0 && maxSource < 3) || (maxTarget > 0 && maxTarget < 2) {
 		return nil, fmt.Errorf("data: NewTranslationBatch: maxSource %d, maxTarget %d: want at least 3 and 2 (room for the special tokens and one token), or 0", maxSource, maxTarget)
 	}
 	src := make([][]int32, len(source))

@@ -3,6 +3,7 @@ package data
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lossbook/lossbook/lib/tokenize"
@@ -229,5 +230,73 @@ func TestTranslationBatch(t *testing.T) {
 	}
 	if _, err := NewTranslationBatch([][]int32{{1}}, nil, s, 0, 0); err == nil {
 		t.Error("1 source, 0 targets: no error")
+	}
+}
+
+// TestBatchBadInput: bad arguments to the batch builders are one clear error each, never an index or nil panic
+// nor a silent default.
+func TestBatchBadInput(t *testing.T) {
+	ex := []NSPExample{{A: []int32{10, 11}, B: []int32{12}, IsNext: true}}
+	e := &tokenize.Encoding{InputIDs: [][]int32{{2, 10, 3}}}
+	var nilCollator *MLMCollator
+	tests := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"NewNSPBatch maxLength -1", func() error { _, err := NewNSPBatch(ex, testSpecial, -1); return err }, "maxLength -1"},
+		{"NewNSPBatch maxLength 2", func() error { _, err := NewNSPBatch(ex, testSpecial, 2); return err }, "maxLength 2"},
+		{"NewTranslationBatch -5, -5", func() error {
+			_, err := NewTranslationBatch([][]int32{{1}}, [][]int32{{2}}, testSpecial, -5, -5)
+			return err
+		}, "maxSource -5, maxTarget -5"},
+		{"NewTranslationBatch 0, -1", func() error {
+			_, err := NewTranslationBatch([][]int32{{1}}, [][]int32{{2}}, testSpecial, 0, -1)
+			return err
+		}, "maxTarget -1"},
+		{"Collate(nil)", func() error { _, err := NewMLMCollator(testSpecial, 100, 1).Collate(nil); return err }, "nil"},
+		{"nil collator", func() error { _, err := nilCollator.Collate(e); return err }, "nil"},
+		{"collator not from NewMLMCollator", func() error {
+			c := &MLMCollator{Special: testSpecial, VocabSize: 100, Probability: 0.15, MaskFraction: 0.8, RandomFraction: 0.1}
+			_, err := c.Collate(e)
+			return err
+		}, "NewMLMCollator"},
+	}
+	for _, tc := range tests {
+		var err error
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s: panic %v", tc.name, r)
+				}
+			}()
+			err = tc.call()
+		}()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+	// maxLength 0 means no limit, as NewTranslationBatch's 0.
+	long := []NSPExample{{A: make([]int32, 300), B: make([]int32, 300)}}
+	b, err := NewNSPBatch(long, testSpecial, 0)
+	if err != nil || len(b.InputIDs[0]) != 603 {
+		t.Errorf("NewNSPBatch maxLength 0: error %v, want a row of 603 tokens (no limit)", err)
+	}
+}
+
+// TestSplitIndicesNegative: a negative number of items is an error, not a makeslice panic. (SplitIndices lives
+// in split.go; its bad-input case sits here with the other batch builders'.)
+func TestSplitIndicesNegative(t *testing.T) {
+	var err error
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Errorf("SplitIndices(-1, 1, 1): panic %v", r)
+			}
+		}()
+		_, err = SplitIndices(-1, 1, 1)
+	}()
+	if err == nil || !strings.Contains(err.Error(), "n -1") {
+		t.Errorf("SplitIndices(-1, 1, 1): error %v, want one naming n -1", err)
 	}
 }

@@ -101,6 +101,9 @@ var datasets = []dataset{
 				if err != nil {
 					return nil, err
 				}
+				if err := m.verify(ctx, opts); err != nil {
+					return nil, err
+				}
 				where = append(where, w)
 			}
 			return where, nil
@@ -129,7 +132,9 @@ func Catalog() []DatasetInfo {
 }
 
 // Fetch makes data set name available offline: it downloads and verifies whatever is neither cached nor
-// installed, and returns where each source now is (a cached file, or an installed module's folder).
+// installed, and returns where each source now is (a cached file, or an installed module's folder). Every
+// entry of a SWORD module is read once, installed or downloaded, so a module that cannot be read is an error
+// here rather than later.
 func Fetch(ctx context.Context, name string, opts Options) ([]string, error) {
 	var names []string
 	for _, d := range datasets {
@@ -176,6 +181,42 @@ func (m SwordModule) Fetch(ctx context.Context, opts Options) (string, error) {
 		return filepath.Join(opts.SwordDir, filepath.FromSlash(dir)), nil
 	}
 	return m.Package.Fetch(ctx, opts)
+}
+
+// verify opens the module (installed, else from its cached .deb) and reads every entry, so that a module that
+// Fetch reports is one that LoadVersePairs can read: the index files must be whole, in the KJV versification,
+// and every block must inflate to its declared size.
+func (m SwordModule) verify(ctx context.Context, opts Options) error {
+	opts = opts.resolved()
+	z, err := m.Open(ctx, opts) // an installed module's error already says how to reinstall it
+	if err != nil {
+		return err
+	}
+	if err := readAllEntries(z); err != nil {
+		if m.installedDir(opts) != "" {
+			return fmt.Errorf("installed SWORD module %s (Debian %s) is unreadable; reinstall it with "+
+				"`apt-get install --reinstall %s`: %w", m.ID, m.Package.Name, m.Package.Name, err)
+		}
+		return fmt.Errorf("SWORD module %s from %s.deb is unreadable: %w", m.ID, m.Package, err)
+	}
+	return nil
+}
+
+// readAllEntries checks that z has the slots of the KJV versification and reads every entry (so every block
+// is inflated and checked against its declared size).
+func readAllEntries(z *ZText) error {
+	want := kjvTestamentSlots()
+	for t := range 2 {
+		if n := z.Slots(t); n != 0 && n != want[t] {
+			return fmt.Errorf("testament %d has %d slots, want %d (the KJV versification)", t, n, want[t])
+		}
+		for slot := range z.Slots(t) {
+			if _, err := z.Entry(t, slot); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Open opens the module: in place when it is installed under opts.SwordDir, else from the .deb (fetched from

@@ -11,6 +11,9 @@ import (
 // remainder so they add up to n). The same n, seed and fractions always give the same parts. Data sets call it
 // on their documents or messages, never on sentences, so no text is shared between parts.
 func SplitIndices(n int, seed uint64, fractions ...float64) ([][]int, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("data: SplitIndices: n %d, want the number of items (>= 0)", n)
+	}
 	if len(fractions) == 0 {
 		return nil, fmt.Errorf("data: SplitIndices: no fractions given (want e.g. 0.8, 0.1, 0.1)")
 	}

@@ -116,11 +116,20 @@ func openZTestament(fsys fs.FS, dir, t string) (*zTestament, error) {
 	return zt, nil
 }
 
-// Slots returns the number of verse slots of a testament (0: Old, 1: New).
-func (z *ZText) Slots(testament int) int { return len(z.testaments[testament].verses) }
+// Slots returns the number of verse slots of a testament (0: Old, 1: New); 0 for any other testament.
+func (z *ZText) Slots(testament int) int {
+	if testament < 0 || testament >= len(z.testaments) {
+		return 0
+	}
+	return len(z.testaments[testament].verses)
+}
 
-// Entry returns the raw OSIS text of a slot ("" for an empty slot).
+// Entry returns the raw OSIS text of a slot ("" for an empty slot). A testament other than 0 (Old) or 1 (New),
+// or a slot out of range, is an error.
 func (z *ZText) Entry(testament, slot int) (string, error) {
+	if testament < 0 || testament >= len(z.testaments) {
+		return "", fmt.Errorf("zText: testament %d, want 0 (Old) or 1 (New)", testament)
+	}
 	zt := z.testaments[testament]
 	if slot < 0 || slot >= len(zt.verses) {
 		return "", fmt.Errorf("zText %s: slot %d out of range [0, %d)", zt.name, slot, len(zt.verses))
@@ -147,12 +156,17 @@ func (zt *zTestament) block(i uint32) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zText %s.bzz: block %d: %w", zt.name, i, err)
 	}
-	b, err := io.ReadAll(r)
+	// Inflate at most one byte more than .bzs declares, so a block that claims little and inflates to much is
+	// refused before it fills memory.
+	b, err := io.ReadAll(io.LimitReader(r, int64(rec.size)+1))
 	if err != nil {
 		return nil, fmt.Errorf("zText %s.bzz: block %d: %w", zt.name, i, err)
 	}
-	if len(b) != int(rec.size) {
-		return nil, fmt.Errorf("zText %s.bzz: block %d inflates to %d bytes, .bzs says %d", zt.name, i, len(b), rec.size)
+	if len(b) > int(rec.size) {
+		return nil, fmt.Errorf("zText %s.bzz: block %d inflates to more than the %d bytes .bzs declares", zt.name, i, rec.size)
+	}
+	if len(b) < int(rec.size) {
+		return nil, fmt.Errorf("zText %s.bzz: block %d inflates to %d bytes, .bzs declares %d", zt.name, i, len(b), rec.size)
 	}
 	zt.decoded[i] = b
 	return b, nil

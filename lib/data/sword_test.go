@@ -1,11 +1,15 @@
 package data
 
 import (
+	"bytes"
+	"compress/zlib"
 	"context"
+	"encoding/binary"
 	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -339,4 +343,112 @@ func openAndCheckPairs(t *testing.T, ctx context.Context, en, es SwordModule, op
 		t.Fatal(err)
 	}
 	checkPairs(t, pairs)
+}
+
+// TestZTextTestamentRange: a testament other than 0 or 1 is an error (Entry) or has no slots (Slots), not an
+// index panic.
+func TestZTextTestamentRange(t *testing.T) {
+	en, _ := fixtureModules()
+	fsys := fstest.MapFS{}
+	for k, v := range en {
+		fsys[k] = &fstest.MapFile{Data: v}
+	}
+	z, err := OpenZText(fsys, "modules/texts/ztext/engKJV2006eb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, testament := range []int{-1, 2} {
+		if n := z.Slots(testament); n != 0 {
+			t.Errorf("Slots(%d) = %d, want 0", testament, n)
+		}
+		if _, err := z.Entry(testament, 0); err == nil || !strings.Contains(err.Error(), "testament") {
+			t.Errorf("Entry(%d, 0): error %v, want one naming the testament", testament, err)
+		}
+	}
+}
+
+// TestZTextInflationBound: a block that declares 16 bytes but inflates to 64 MiB is refused after at most
+// 17 bytes are inflated, not after the whole stream is.
+func TestZTextInflationBound(t *testing.T) {
+	const declared, inflated = 16, 64 << 20
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
+	zeros := make([]byte, 1<<20)
+	for range inflated / len(zeros) {
+		zw.Write(zeros)
+	}
+	zw.Close()
+	le := binary.LittleEndian
+	bzs := le.AppendUint32(le.AppendUint32(le.AppendUint32(nil, 0), uint32(z.Len())), declared)
+	bzv := le.AppendUint16(le.AppendUint32(le.AppendUint32(nil, 0), 0), declared)
+	dir := "modules/texts/ztext/bomb"
+	fsys := fstest.MapFS{
+		dir + "/ot.bzs": {Data: bzs},
+		dir + "/ot.bzv": {Data: bzv},
+		dir + "/ot.bzz": {Data: z.Bytes()},
+	}
+	zt, err := OpenZText(fsys, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = zt.Entry(0, 0)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "more than the 16 bytes") {
+		t.Errorf("block that inflates past its declared size: error %v, want one saying so", err)
+	}
+	t.Logf("reading a block that declares %d bytes and inflates to %d allocated %d bytes", declared, inflated,
+		after.TotalAlloc-before.TotalAlloc)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("reading the block allocated %d bytes, want under 1 MiB (bound the reader by the declared 16 bytes)", alloc)
+	}
+}
+
+// TestFetchVersesVerifiesModules: `lossbook data fetch verses` (Fetch "verses") reads every block of the
+// modules it reports, so installed modules that are broken are an error naming the fix, not a success.
+func TestFetchVersesVerifiesModules(t *testing.T) {
+	enFiles, esFiles := fixtureModules()
+	kjv := "modules/texts/ztext/engKJV2006eb/"
+	tests := []struct {
+		name   string
+		mutate func(files map[string][]byte)
+		want   string // "" for success
+	}{
+		{"intact", func(map[string][]byte) {}, ""},
+		{"damaged block", func(f map[string][]byte) { f[kjv+"ot.bzz"][5] ^= 0xff }, "block"},
+		{"truncated index", func(f map[string][]byte) { f[kjv+"nt.bzv"] = f[kjv+"nt.bzv"][:100] }, "slots"},
+		{"missing .bzz", func(f map[string][]byte) { delete(f, kjv+"ot.bzz") }, "missing"},
+	}
+	for _, tc := range tests {
+		opts := testOptions(t, nil)
+		opts.HTTPClient = &http.Client{Transport: failTransport{}} // installed: nothing is downloaded
+		for i, m := range []map[string][]byte{enFiles, esFiles} {
+			files := map[string][]byte{}
+			for k, v := range m {
+				files[k] = bytes.Clone(v)
+			}
+			if i == 0 { // the English module is the broken one
+				tc.mutate(files)
+			}
+			for k, v := range files {
+				p := filepath.Join(opts.SwordDir, filepath.FromSlash(k))
+				os.MkdirAll(filepath.Dir(p), 0o755)
+				if err := os.WriteFile(p, v, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		where, err := Fetch(context.Background(), "verses", opts)
+		if tc.want == "" {
+			if err != nil || len(where) != 2 {
+				t.Errorf("%s: Fetch verses = %q, %v; want the two module folders", tc.name, where, err)
+			}
+			continue
+		}
+		t.Logf("%s: %v", tc.name, err)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "apt-get install --reinstall sword-text-kjv") {
+			t.Errorf("%s: Fetch verses = %q, %v; want an error containing %q and the reinstall command", tc.name, where, err, tc.want)
+		}
+	}
 }

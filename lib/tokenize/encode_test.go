@@ -110,3 +110,65 @@ func TestEncodePairBatch(t *testing.T) {
 		t.Error("EncodePairBatch with 1 and 0 texts: no error")
 	}
 }
+
+// TestEncodeIDsOptions checks that EncodeIDs refuses the options EncodeBatch refuses, with the same error, before
+// it looks at the rows.
+func TestEncodeIDsOptions(t *testing.T) {
+	tok := fixtureTokenizer(t, Uncased())
+	rows := [][]int32{{10, 11}, {12}}
+	tests := []struct {
+		name string
+		o    EncodeOptions
+		pair bool
+		want string // "" for no error
+	}{
+		{"negative max length", EncodeOptions{MaxLength: -5}, false, "MaxLength is -5"},
+		{"negative max length, truncation", EncodeOptions{MaxLength: -5, Truncation: true}, false, "MaxLength is -5"},
+		{"truncation without max length", EncodeOptions{Truncation: true}, false, "positive MaxLength"},
+		{"pad to max length without max length", EncodeOptions{Padding: PadMaxLength}, false, "positive MaxLength"},
+		{"unknown padding", EncodeOptions{Padding: 7}, false, "Padding 7"},
+		{"negative padding", EncodeOptions{Padding: -1}, false, "Padding -1"},
+		{"max length below the specials of a pair", EncodeOptions{MaxLength: 2, Truncation: true}, true, "cannot hold the 3 special tokens"},
+		{"max length below the specials", EncodeOptions{MaxLength: 1, Truncation: true}, false, "cannot hold the 2 special tokens"},
+		{"max length exactly the specials", EncodeOptions{MaxLength: 2, Truncation: true}, false, ""},
+		{"no special tokens, max length 1", EncodeOptions{MaxLength: 1, Truncation: true, NoSpecialTokens: true}, false, ""},
+	}
+	for _, tc := range tests {
+		var b [][]int32
+		var texts []string
+		if tc.pair {
+			b = rows
+			texts = []string{"the", "earth"}
+		}
+		_, err := EncodeIDs(tok.Special(), rows, b, tc.o)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: EncodeIDs: %v", tc.name, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: EncodeIDs error %v, want one containing %q", tc.name, err, tc.want)
+		}
+		var err2 error
+		if tc.pair {
+			_, err2 = tok.EncodePairBatch([]string{"a", "b"}, texts, tc.o)
+		} else {
+			_, err2 = tok.EncodeBatch([]string{"a", "b"}, tc.o)
+		}
+		if err2 == nil || err == nil || err2.Error() != err.Error() {
+			t.Errorf("%s: EncodeBatch error %v, EncodeIDs error %v: want the same", tc.name, err2, err)
+		}
+	}
+}
+
+// TestTruncateLongestFirstNegativeBudget: a negative budget is a clear panic, not a slice-bounds one.
+func TestTruncateLongestFirstNegativeBudget(t *testing.T) {
+	defer func() {
+		r := recover()
+		if msg, _ := r.(string); !strings.Contains(msg, "tokenize: TruncateLongestFirst: budget -3") {
+			t.Errorf("panic %v, want one naming the budget -3", r)
+		}
+	}()
+	TruncateLongestFirst(nil, make([]int32, 12), -3)
+}

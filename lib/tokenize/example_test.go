@@ -21,17 +21,19 @@ func ExampleTokenizer_Tokenize() {
 
 func ExampleTrain() {
 	corpus := []string{"low lower lowest", "new newer newest", "wide wider widest"}
-	vocab, _ := tokenize.TrainFromSlice(corpus, tokenize.TrainOptions{VocabSize: 30, MinFrequency: 1})
+	vocab, _ := tokenize.TrainFromSlice(corpus, tokenize.TrainOptions{VocabSize: 37, MinFrequency: 1})
 	fmt.Println(vocab.Size(), vocab.Tokens()[:5])
-	fmt.Println(vocab.Tokens()[5:16]) // the alphabet: continuation letters, then word-initial ones
-	fmt.Println(vocab.Tokens()[16:])  // the merges, in order
+	fmt.Println(vocab.Tokens()[5:15])  // the alphabet: every letter alone,
+	fmt.Println(vocab.Tokens()[15:23]) // and the letters that continue words
+	fmt.Println(vocab.Tokens()[23:])   // the merges, in order
 	tok, _ := tokenize.New(vocab, tokenize.Options{})
-	fmt.Println(tok.Tokenize("newest lowest"))
+	fmt.Println(tok.Tokenize("newest lowest e x")) // "e" alone is a token; "x" was never seen
 	// Output:
-	// 30 [[PAD] [UNK] [CLS] [SEP] [MASK]]
-	// [##d ##e ##i ##o ##r ##s ##t ##w l n w]
-	// [##we ##de ##ide ##st lo ne wide ##wer ##west low lower lowest new newer]
-	// [new ##e ##st lowest]
+	// 37 [[PAD] [UNK] [CLS] [SEP] [MASK]]
+	// [d e i l n o r s t w]
+	// [##d ##e ##i ##o ##r ##s ##t ##w]
+	// [##we lo ne wi ##de ##st wide ##wer ##west low lower lowest new newer]
+	// [new ##e ##st lowest e [UNK]]
 }
 
 func ExampleTokenizer_EncodePairBatch() {

@@ -16,6 +16,12 @@ type TrainOptions struct {
 	// MinFrequency: a pair of tokens seen fewer times is never merged (default 2, as Hugging Face's
 	// BertWordPieceTokenizer.train).
 	MinFrequency int
+	// LimitAlphabet, when positive, keeps only the LimitAlphabet most frequent characters in the alphabet
+	// (Hugging Face's limit_alphabet; 0 keeps them all). Frequencies count every occurrence in the corpus's
+	// words; among characters equally frequent, those with the higher code point are dropped first (Hugging
+	// Face leaves that order unspecified). A dropped character is left out of the words it occurs in, as
+	// Hugging Face does, so it never appears in a token and the tokenizer maps its words to [UNK].
+	LimitAlphabet int
 	// Options are the BasicTokenize options used to split the corpus into words (use the same ones for the
 	// Tokenizer that will use the vocabulary).
 	Options Options
@@ -25,22 +31,38 @@ type TrainOptions struct {
 // trainer whose continuation symbols carry the "##" prefix.
 //
 //  1. Every text goes through BasicTokenize; words are counted.
-//  2. Each word is spelled as its first character followed by "##"-prefixed characters: "the" is
-//     [t ##h ##e]. The vocabulary starts with the five special tokens ([PAD] [UNK] [CLS] [SEP] [MASK], ids
-//     0-4), then the alphabet: every symbol seen, sorted.
+//  2. The alphabet is every character of the words (the LimitAlphabet most frequent, when set). The
+//     vocabulary starts with the five special tokens ([PAD] [UNK] [CLS] [SEP] [MASK], ids 0-4), then every
+//     alphabet character as a token of its own, sorted by code point, so that a character alone ("x", "8")
+//     never encodes to [UNK], then the "##"-prefixed form of each character seen after a word's first, sorted.
+//     Each word is spelled in those symbols: "the" is [t ##h ##e].
 //  3. Repeatedly, the adjacent pair of symbols with the highest count (summed over words, weighted by word
-//     frequency; ties go to the pair whose two symbols sort first) is merged everywhere into one symbol, the
-//     second losing its "##" (t + ##h = th, ##h + ##e = ##he), and the new symbol is added to the vocabulary.
+//     frequency; ties go to the pair of lower symbol ids, first symbol then second, as in Hugging Face) is
+//     merged everywhere into one symbol, the second losing its "##" (t + ##h = th, ##h + ##e = ##he), and the
+//     new symbol is added to the vocabulary.
 //  4. It stops when the vocabulary has VocabSize tokens or no pair occurs MinFrequency times.
+//
+// Checked against Hugging Face tokenizers 0.23.1 (testdata/gen_trainer.py): the same alphabet, with and
+// without LimitAlphabet, and the same merges in the same order. Two differences remain. Hugging Face gives the
+// "##" symbols ids in hash-map order, which varies from run to run, and lossbook in code-point order, so
+// where a tie between equally frequent pairs is decided by those ids the merges can differ (as they differ
+// between two runs of Hugging Face's trainer). And lossbook leaves out words longer than
+// MaxInputCharsPerWord, which its tokenizer maps to [UNK] anyway.
 //
 // Counting is incremental (only the words that hold the merged pair are recounted) with a lazy max-heap of
 // pairs, so a Brown-sized corpus trains in seconds. The result is in the id order a vocab.txt file keeps.
 func Train(texts iter.Seq[string], o TrainOptions) (*Vocab, error) {
+	if texts == nil {
+		return nil, fmt.Errorf("tokenize: Train: the corpus (texts) is nil")
+	}
 	if o.VocabSize < len(SpecialTokens) {
 		return nil, fmt.Errorf("tokenize: Train: VocabSize %d is smaller than the %d special tokens", o.VocabSize, len(SpecialTokens))
 	}
 	if o.MinFrequency <= 0 {
 		o.MinFrequency = 2
+	}
+	if o.LimitAlphabet < 0 {
+		return nil, fmt.Errorf("tokenize: Train: LimitAlphabet %d, want >= 0 (0: no limit)", o.LimitAlphabet)
 	}
 	// 1. Word counts.
 	counts := map[string]int{}
@@ -64,47 +86,67 @@ func Train(texts iter.Seq[string], o TrainOptions) (*Vocab, error) {
 	for _, sp := range SpecialTokens {
 		tr.addSymbol(sp)
 	}
-	// 2. Alphabet, sorted, then the words spelled in it.
-	alphabet := map[string]bool{}
+	// 2. Alphabet: characters weighted by word counts, cut to LimitAlphabet; bare characters sorted, then the
+	// continuation symbols, sorted; then the words spelled in it.
 	maxChars := o.Options.MaxInputCharsPerWord
 	if maxChars <= 0 {
 		maxChars = DefaultMaxInputCharsPerWord
 	}
+	charCount := map[rune]int{}
+	continued := map[rune]bool{}
 	for _, w := range distinct {
 		if utf8.RuneCountInString(w) > maxChars {
 			continue // the tokenizer maps such words to [UNK] whatever the vocabulary
 		}
-		first := true
-		for _, r := range w {
-			s := string(r)
-			if !first {
-				s = ContinuationPrefix + s
+		for i, r := range w {
+			charCount[r] += counts[w]
+			if i > 0 {
+				continued[r] = true
 			}
-			alphabet[s] = true
-			first = false
 		}
 	}
-	letters := make([]string, 0, len(alphabet))
-	for s := range alphabet {
-		letters = append(letters, s)
+	chars := make([]rune, 0, len(charCount))
+	for r := range charCount {
+		chars = append(chars, r)
 	}
-	sort.Strings(letters)
-	for _, s := range letters {
-		tr.addSymbol(s)
+	if o.LimitAlphabet > 0 && len(chars) > o.LimitAlphabet {
+		// Most frequent first; among equals, the lower code point first.
+		sort.Slice(chars, func(i, j int) bool {
+			if a, b := charCount[chars[i]], charCount[chars[j]]; a != b {
+				return a > b
+			}
+			return chars[i] < chars[j]
+		})
+		chars = chars[:o.LimitAlphabet]
+	}
+	sort.Slice(chars, func(i, j int) bool { return chars[i] < chars[j] })
+	kept := make(map[rune]bool, len(chars))
+	for _, r := range chars {
+		kept[r] = true
+		tr.addSymbol(string(r))
+	}
+	for _, r := range chars {
+		if continued[r] {
+			tr.addSymbol(ContinuationPrefix + string(r))
+		}
 	}
 	for _, w := range distinct {
 		if utf8.RuneCountInString(w) > maxChars {
 			continue
 		}
 		var syms []int32
-		first := true
-		for _, r := range w {
+		for i, r := range w {
+			if !kept[r] {
+				continue // dropped by LimitAlphabet: left out of the word, as Hugging Face does
+			}
 			s := string(r)
-			if !first {
+			if i > 0 {
 				s = ContinuationPrefix + s
 			}
 			syms = append(syms, tr.symbolID[s])
-			first = false
+		}
+		if len(syms) == 0 {
+			continue
 		}
 		tr.words = append(tr.words, syms)
 		tr.freq = append(tr.freq, counts[w])
@@ -119,8 +161,8 @@ func Train(texts iter.Seq[string], o TrainOptions) (*Vocab, error) {
 		tr.merge(p)
 	}
 	if len(tr.vocab) > o.VocabSize {
-		return nil, fmt.Errorf("tokenize: Train: the corpus's alphabet needs %d tokens, more than VocabSize %d",
-			len(tr.vocab), o.VocabSize)
+		return nil, fmt.Errorf("tokenize: Train: the special tokens and the corpus's alphabet need %d tokens, more than "+
+			"VocabSize %d (raise VocabSize, or cut the alphabet with LimitAlphabet)", len(tr.vocab), o.VocabSize)
 	}
 	return NewVocab(tr.vocab)
 }
@@ -249,17 +291,18 @@ type heapItem struct {
 	n int
 }
 
-// pairHeap is a max-heap on count; ties go to the pair whose symbols sort first as strings.
+// pairHeap is a max-heap on count; ties go to the pair of lower symbol ids (first symbol, then second), as in
+// Hugging Face's BPE trainer.
 type pairHeap struct {
 	items []heapItem
 	tr    *trainer
 }
 
 func (h *pairHeap) less(p, q pair) bool {
-	if a, b := h.tr.vocab[p.a], h.tr.vocab[q.a]; a != b {
-		return a < b
+	if p.a != q.a {
+		return p.a < q.a
 	}
-	return h.tr.vocab[p.b] < h.tr.vocab[q.b]
+	return p.b < q.b
 }
 
 func (h *pairHeap) Len() int { return len(h.items) }

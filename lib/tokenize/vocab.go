@@ -2,6 +2,7 @@ package tokenize
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -58,28 +59,47 @@ func NewVocab(tokens []string) (*Vocab, error) {
 	return v, nil
 }
 
-// Size returns the number of tokens.
-func (v *Vocab) Size() int { return len(v.tokens) }
+// errNilVocab is the error of the methods that need a vocabulary and were called on a nil one.
+var errNilVocab = errors.New("tokenize: the vocabulary is nil (make one with NewVocab, LoadVocab or Train)")
 
-// ID returns the id of token and whether it is in the vocabulary.
+// Size returns the number of tokens (0 for a nil vocabulary).
+func (v *Vocab) Size() int {
+	if v == nil {
+		return 0
+	}
+	return len(v.tokens)
+}
+
+// ID returns the id of token and whether it is in the vocabulary (never, for a nil vocabulary).
 func (v *Vocab) ID(token string) (int32, bool) {
+	if v == nil {
+		return 0, false
+	}
 	id, ok := v.ids[token]
 	return id, ok
 }
 
 // Token returns the token of id, or "" when id is out of range.
 func (v *Vocab) Token(id int32) string {
-	if id < 0 || int(id) >= len(v.tokens) {
+	if id < 0 || int(id) >= v.Size() {
 		return ""
 	}
 	return v.tokens[id]
 }
 
 // Tokens returns a copy of the tokens in id order.
-func (v *Vocab) Tokens() []string { return append([]string(nil), v.tokens...) }
+func (v *Vocab) Tokens() []string {
+	if v == nil {
+		return nil
+	}
+	return append([]string(nil), v.tokens...)
+}
 
 // Special returns the ids of the five special tokens, or an error naming those that are missing.
 func (v *Vocab) Special() (SpecialIDs, error) {
+	if v == nil {
+		return SpecialIDs{}, errNilVocab
+	}
 	var missing []string
 	get := func(t string) int32 {
 		id, ok := v.ids[t]
@@ -97,6 +117,9 @@ func (v *Vocab) Special() (SpecialIDs, error) {
 
 // WriteTo writes the vocabulary in BERT's vocab.txt format: one token per line, in id order.
 func (v *Vocab) WriteTo(w io.Writer) (int64, error) {
+	if v == nil {
+		return 0, errNilVocab
+	}
 	bw := bufio.NewWriter(w)
 	var n int64
 	for _, t := range v.tokens {
@@ -112,6 +135,9 @@ func (v *Vocab) WriteTo(w io.Writer) (int64, error) {
 // Save writes the vocabulary to path (BERT's vocab.txt format) through a temporary file and a rename, so an
 // existing file is never left half-written.
 func (v *Vocab) Save(path string) (err error) {
+	if v == nil {
+		return fmt.Errorf("%w; nothing written to %s", errNilVocab, path)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("tokenize: saving vocabulary: %w", err)

@@ -16,8 +16,11 @@ type Tokenizer struct {
 	special SpecialIDs
 }
 
-// New returns a tokenizer over vocab, which must hold the five special tokens.
+// New returns a tokenizer over vocab, which must hold the five special tokens; a nil vocab is an error.
 func New(vocab *Vocab, opts Options) (*Tokenizer, error) {
+	if vocab == nil {
+		return nil, errNilVocab
+	}
 	special, err := vocab.Special()
 	if err != nil {
 		return nil, err

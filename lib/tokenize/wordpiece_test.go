@@ -2,6 +2,7 @@ package tokenize
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -197,5 +198,28 @@ func TestVocabErrors(t *testing.T) {
 	v, _ := NewVocab([]string{"[PAD]", "a"})
 	if _, err := New(v, Options{}); err == nil || !strings.Contains(err.Error(), "[UNK]") {
 		t.Errorf("New without special tokens: error %v, want one naming [UNK]", err)
+	}
+}
+
+// TestNilVocab: a nil vocabulary is an error, not a nil-pointer panic.
+func TestNilVocab(t *testing.T) {
+	var v *Vocab
+	if _, err := New(nil, Options{}); err == nil || !strings.Contains(err.Error(), "nil") {
+		t.Errorf("New(nil): error %v, want one saying the vocabulary is nil", err)
+	}
+	if err := v.Save(filepath.Join(t.TempDir(), "vocab.txt")); err == nil || !strings.Contains(err.Error(), "nil") {
+		t.Errorf("(*Vocab)(nil).Save: error %v, want one saying the vocabulary is nil", err)
+	}
+	if _, err := v.WriteTo(io.Discard); err == nil {
+		t.Error("(*Vocab)(nil).WriteTo: no error")
+	}
+	if _, err := v.Special(); err == nil {
+		t.Error("(*Vocab)(nil).Special: no error")
+	}
+	if v.Size() != 0 || v.Token(0) != "" || len(v.Tokens()) != 0 {
+		t.Errorf("nil vocabulary: Size %d, Token(0) %q, Tokens %q: want an empty vocabulary", v.Size(), v.Token(0), v.Tokens())
+	}
+	if _, ok := v.ID("a"); ok {
+		t.Error("nil vocabulary: ID found a token")
 	}
 }

