@@ -15,17 +15,17 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel vet gotest examples noxla notebooks-committed notebooks lab-test parity bench clean
+.PHONY: all lab test deps tools kernel xla-plugin vet gotest gotest-xla examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean
 
 all: test
 
 ## The main job: Jupyter with the GoNB kernel on notebooks/, on 127.0.0.1 with a token.
-lab: deps kernel
+lab: deps kernel xla-plugin
 	@echo "lossbook: starting Jupyter on 127.0.0.1:$(LAB_PORT); open the URL with the token printed below"
 	jupyter notebook --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=notebooks $(ROOT_FLAG)
 
 ## Every test. The Docker image's chroot test needs root: as another user it is skipped, saying so.
-test: deps kernel vet gotest examples noxla notebooks-committed notebooks lab-test docker-lint docker
+test: deps kernel xla-plugin vet gotest gotest-xla examples noxla notebooks-committed notebooks notebooks-xla lab-test docker-lint docker
 
 deps:
 	scripts/apt-deps.sh
@@ -45,8 +45,20 @@ kernel: tools
 vet:
 	$(GO) vet ./...
 
+# The XLA CPU PJRT plugin into ~/.local/lib/go-xla: GoMLX's installer where GitHub answers, else OpenXLA's
+# xla-cpu-pjrt wheel from PyPI, pinned by sha256 (lib.CPUPluginWheels). Once installed, lossbook chooses XLA.
+xla-plugin:
+	$(GO) run ./cmd/lossbook xla install cpu
+	$(GO) run ./cmd/lossbook backend
+
+# Every package on the pure-Go backend (forced: with the plugin installed, lossbook would choose XLA) ...
 gotest:
-	$(GO) test ./...
+	GOMLX_BACKEND=go $(GO) test ./...
+
+# ... and the packages that build and run graphs again on XLA's CPU plugin, with the same golden values.
+XLA_PACKAGES := ./losses/... ./training/... ./lib ./lib/models/... ./lib/dotgrad/... ./examples/... ./internal/bench/...
+gotest-xla: xla-plugin
+	GOMLX_BACKEND=xla:cpu $(GO) test $(XLA_PACKAGES)
 
 # Every Example function must have an // Output: line, or `go test` never runs it.
 examples:
@@ -61,12 +73,20 @@ noxla:
 notebooks-committed:
 	$(GO) run ./internal/cmd/nbcheck -committed $(NOTEBOOKS)
 
-# Every notebook executed headless with the GoNB kernel, on the pure-Go backend, at the small size.
+# Every notebook executed headless with the GoNB kernel at the small size, on the pure-Go backend (notebooks),
+# and on XLA's CPU plugin (notebooks-xla, into build/notebooks-xla).
 notebooks: kernel
+	$(MAKE) run-notebooks NB_BACKEND=go NBOUT=$(NBOUT)
+
+notebooks-xla: kernel xla-plugin
+	$(MAKE) run-notebooks NB_BACKEND=xla:cpu NBOUT=build/notebooks-xla
+
+.PHONY: run-notebooks
+run-notebooks:
 	mkdir -p $(NBOUT)
 	for nb in $(NOTEBOOKS); do \
-	  echo "== executing $$nb"; \
-	  GOMLX_BACKEND=go:parallelism=-1 LOSSBOOK_SMOKE=1 jupyter nbconvert --to notebook --execute \
+	  echo "== executing $$nb on $(NB_BACKEND)"; \
+	  GOMLX_BACKEND=$(NB_BACKEND) LOSSBOOK_SMOKE=1 jupyter nbconvert --to notebook --execute \
 	    --ExecutePreprocessor.kernel_name=gonb --ExecutePreprocessor.timeout=1200 \
 	    --output-dir $(NBOUT) "$$nb" 2>&1 | grep -v '^[IW][0-9]\{4\} '; \
 	done

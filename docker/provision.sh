@@ -2,7 +2,7 @@
 # Turns a fresh Debian bookworm system into a lossbook workshop machine: the OS packages (C compiler for cgo,
 # git, CA certificates, Jupyter, the SWORD Bible texts), Go, GoNB/gopls/goimports built from lossbook's own
 # go.mod files, the GoNB kernel for the notebook user, every Go module the notebooks need, the data sets, and
-# (when GitHub answers) GoMLX's XLA PJRT plugin. Afterwards the notebooks run without any network.
+# the XLA CPU PJRT plugin (from GitHub releases where reachable, else a sha256-pinned wheel from PyPI). Afterwards the notebooks run without any network.
 #
 # It runs as root in two places: the Dockerfile (RUN docker/provision.sh) and the chroot that
 # docker/chroot-test.sh builds with mmdebstrap. It is idempotent: a second run checks each step and is quick.
@@ -12,7 +12,7 @@
 #   LOSSBOOK_USER        the notebook user, created when missing       (default: lossbook)
 #   LOSSBOOK_UID         its uid, when it has to be created            (default: 1000)
 #   LOSSBOOK_GOROOT      where Go is installed                         (default: /usr/local/go)
-#   LOSSBOOK_XLA         auto: the CPU plugin when GitHub is reachable, else skip; cpu: the CPU plugin or
+#   LOSSBOOK_XLA         auto: the CPU plugin when it can be installed, else skip; cpu: the CPU plugin or
 #                        fail; cuda: the CPU and CUDA plugins or fail; none: skip  (default: auto)
 #   LOSSBOOK_FETCH_DATA  1: pre-fetch every data set with `lossbook data` into the user's cache; 0: skip
 #                        (default: 1)
@@ -48,9 +48,6 @@ LOSSBOOK_GOROOT=${LOSSBOOK_GOROOT:-/usr/local/go}
 LOSSBOOK_XLA=${LOSSBOOK_XLA:-auto}
 LOSSBOOK_FETCH_DATA=${LOSSBOOK_FETCH_DATA:-1}
 LOSSBOOK_APT_CLEAN=${LOSSBOOK_APT_CLEAN:-1}
-# The XLA plugins download from GitHub (CPU) and pypi.org (CUDA); this probe decides "auto" within seconds.
-XLA_PROBE_URL=https://github.com
-XLA_PROBE_SECONDS=5
 
 say() { printf 'provision [%4ss]: %s\n' "$SECONDS" "$*" >&2; }
 die() {
@@ -209,7 +206,7 @@ setup_go_side() {
   say "Go: GOPROXY=$(as_user go env GOPROXY) for $LOSSBOOK_USER"
 }
 
-# ---- 5. XLA PJRT plugin (needs GitHub; skipped without it) ---------------------------------------------------------------
+# ---- 5. XLA PJRT plugin (GitHub where reachable, else the pinned wheel from PyPI) ------------------------------------------
 XLA_RESULT="not installed"
 install_xla() {
   local arch
@@ -219,14 +216,18 @@ install_xla() {
   elif [ "$arch" != amd64 ]; then
     [ "$LOSSBOOK_XLA" = auto ] || die "XLA: lossbook builds XLA only on linux/amd64, not $arch"
     XLA_RESULT="skipped (XLA is built only on amd64, this is $arch): notebooks use the pure-Go backend"
-  elif ! curl -fsS -o /dev/null --max-time "$XLA_PROBE_SECONDS" "$XLA_PROBE_URL" 2>/dev/null; then
-    [ "$LOSSBOOK_XLA" = auto ] || die "XLA: LOSSBOOK_XLA=$LOSSBOOK_XLA but $XLA_PROBE_URL is unreachable (the plugins download from there)"
-    XLA_RESULT="skipped ($XLA_PROBE_URL unreachable within ${XLA_PROBE_SECONDS}s): notebooks use the pure-Go backend"
   else
-    local args=(install)
-    [ "$LOSSBOOK_XLA" = cuda ] && args+=(cuda)
-    say "XLA: lossbook xla ${args[*]} (GoMLX's installer, plugin versions pinned by go.mod's go-xla)"
-    as_user bin/lossbook xla "${args[@]}"
+    say "XLA: lossbook xla install cpu (GitHub where reachable, else OpenXLA's xla-cpu-pjrt wheel from PyPI, sha256-pinned)"
+    if ! as_user bin/lossbook xla install cpu; then
+      [ "$LOSSBOOK_XLA" = auto ] || die "XLA: LOSSBOOK_XLA=$LOSSBOOK_XLA but the CPU plugin could not be installed"
+      XLA_RESULT="skipped (the plugin could not be installed): notebooks use the pure-Go backend"
+      say "XLA: $XLA_RESULT"
+      return
+    fi
+    if [ "$LOSSBOOK_XLA" = cuda ]; then
+      say "XLA: lossbook xla install cuda (JAX's CUDA PJRT plugin from PyPI)"
+      as_user bin/lossbook xla install cuda
+    fi
     XLA_RESULT="installed ($(as_user bin/lossbook backend 2>&1 | tail -n 1))"
   fi
   say "XLA: $XLA_RESULT"
