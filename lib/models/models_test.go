@@ -305,3 +305,45 @@ func TestTrainsOnPureGo(t *testing.T) {
 	}
 	t.Logf("%d variables have finite, non-zero gradients", len(grads))
 }
+
+// TestEmbeddingInit checks BERT's initialisation of the three embedding tables: a normal of std 0.02 truncated
+// at two standard deviations (std 0.0176), whatever the table's number of rows. Under GoMLX's He default the
+// tables had std sqrt(2/rows): 0.0158, 0.126 and 0.956 for 8,000 tokens, 128 positions and 2 segments.
+func TestEmbeddingInit(t *testing.T) {
+	model := models.Transformer{VocabSize: 8000, MaxLen: 128, NumSegments: 2, Dim: 64, NumHeads: 2, NumLayers: 0, FFNDim: 16}
+	ctx := context.New()
+	ctx.SetParam(context.ParamInitialSeed, int64(7))
+	context.MustNewExec(lib.MustBackend(), ctx, func(ctx *context.Context, tokens, segments *Node) *Node {
+		return model.Encode(ctx, tokens, segments, nil)
+	}).MustExec([][]int32{{1, 2}}, [][]int32{{0, 1}})
+	const truncatedStd = 0.02 * 0.8796 // std of a standard normal truncated to [-2, 2]
+	for _, scope := range []string{"token_embeddings", "position_embeddings", "segment_embeddings"} {
+		t.Run(scope, func(t *testing.T) {
+			var values []float32
+			for v := range ctx.IterVariables() {
+				if strings.HasPrefix(v.Scope(), "/"+scope) {
+					values = tensors.MustCopyFlatData[float32](v.MustValue())
+				}
+			}
+			if len(values) == 0 {
+				t.Fatalf("no variable under %s", scope)
+			}
+			var sum, sumSq, maxAbs float64
+			for _, v := range values {
+				sum += float64(v)
+				sumSq += float64(v) * float64(v)
+				maxAbs = max(maxAbs, math.Abs(float64(v)))
+			}
+			n := float64(len(values))
+			std := math.Sqrt(sumSq/n - (sum/n)*(sum/n))
+			// Sampling error of a std over n draws is about std/sqrt(2n): 128 values (2 segments x 64) give 6%.
+			if tol := 4 * truncatedStd / math.Sqrt(2*n); math.Abs(std-truncatedStd) > tol {
+				t.Errorf("%s: std %.4f over %d values, want %.4f ± %.4f", scope, std, len(values), truncatedStd, tol)
+			}
+			if maxAbs > 2*0.02+1e-7 {
+				t.Errorf("%s: max |value| %.4f, want at most 0.04 (truncated at 2 std)", scope, maxAbs)
+			}
+			t.Logf("%s: %d values, std %.4f, max |value| %.4f", scope, len(values), std, maxAbs)
+		})
+	}
+}

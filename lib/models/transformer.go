@@ -43,8 +43,12 @@ const DefaultLayerNormEpsilon = 1e-5
 //
 // Variables live under the context's current scope: "token_embeddings", "position_embeddings",
 // "segment_embeddings", "embeddings_norm", "layer_<i>/{attention/{query,key,value,output},attention_norm,
-// ffn/{hidden,output},ffn_norm}", "mlm/dense" and "pooler/dense", "classifier/dense". They use the context's
-// initializer (GoMLX's default: He), except layer norms (gain 1, offset 0). Dropout applies only when the
+// ffn/{hidden,output},ffn_norm}", "mlm/dense" and "pooler/dense", "classifier/dense". The token, position and
+// segment tables start as BERT's do, from a normal of standard deviation EmbeddingInitStddev truncated at two
+// standard deviations (Hugging Face: initializer_range 0.02); the other weights use the context's initializer
+// (GoMLX's default: He), and layer norms start at gain 1, offset 0. (He's fan-in rule would give the tables
+// std sqrt(2/rows): 0.016 for 8,000 tokens but 0.96 for 2 segments, so the segment embedding would drown the
+// token's.) Dropout applies only when the
 // context is training (GoMLX's ctx.IsTraining).
 type Transformer struct {
 	VocabSize        int          // Number of token ids; ids must be in [0, VocabSize).
@@ -88,8 +92,12 @@ func (m Transformer) Encode(ctx *context.Context, tokens, segments, mask *Node) 
 	g := tokens.Graph()
 	dtype := m.dtype()
 
-	x := layers.Embedding(ctx.In("token_embeddings"), tokens, dtype, m.VocabSize, m.Dim)
-	positions := ctx.In("position_embeddings").VariableWithShape("embeddings", shapes.Make(dtype, m.MaxLen, m.Dim)).ValueGraph(g)
+	embedCtx := func(scope string) *context.Context {
+		c := ctx.In(scope)
+		return c.WithInitializer(TruncatedNormalInitializer(c, EmbeddingInitStddev))
+	}
+	x := layers.Embedding(embedCtx("token_embeddings"), tokens, dtype, m.VocabSize, m.Dim)
+	positions := embedCtx("position_embeddings").VariableWithShape("embeddings", shapes.Make(dtype, m.MaxLen, m.Dim)).ValueGraph(g)
 	if seq < m.MaxLen {
 		// The first seq rows, by a Gather rather than a Slice: the gradient of Slice needs Pad, which GoMLX
 		// v0.26's pure-Go backend lacks; Gather's is a ScatterSum.
@@ -100,7 +108,7 @@ func (m Transformer) Encode(ctx *context.Context, tokens, segments, mask *Node) 
 		if segments == nil {
 			segments = Zeros(g, shapes.Make(dtypes.Int32, batch, seq))
 		}
-		x = Add(x, layers.Embedding(ctx.In("segment_embeddings"), segments, dtype, m.NumSegments, m.Dim))
+		x = Add(x, layers.Embedding(embedCtx("segment_embeddings"), segments, dtype, m.NumSegments, m.Dim))
 	}
 	x = m.layerNorm(ctx.In("embeddings_norm"), x)
 	x = m.dropout(ctx, x)
@@ -232,5 +240,29 @@ func (m Transformer) check() {
 func (m Transformer) checkHidden(where string, hidden *Node) {
 	if hidden.Rank() != 3 || hidden.Shape().Dimensions[2] != m.Dim {
 		panic(fmt.Sprintf("models: Transformer.%s: hidden %s must be [batch, seq, %d]", where, hidden.Shape(), m.Dim))
+	}
+}
+
+// EmbeddingInitStddev is the standard deviation (before truncation) of the Transformer's embedding tables at
+// initialisation: BERT's initializer_range.
+const EmbeddingInitStddev = 0.02
+
+// TruncatedNormalInitializer returns a variable initializer drawing from a normal of mean 0 and standard
+// deviation stddev, truncated to [-2 stddev, 2 stddev] (TensorFlow's truncated_normal, which BERT uses; the
+// result's standard deviation is 0.88 stddev). Values outside are drawn again, four times (4.6% of draws fall
+// outside each time, so about 4e-6 are left), and the rest clipped to the bounds. Non-float variables start
+// at zero. The random numbers come from ctx, as GoMLX's own initializers do.
+func TruncatedNormalInitializer(ctx *context.Context, stddev float64) context.VariableInitializer {
+	return func(g *Graph, shape shapes.Shape) *Node {
+		if !shape.DType.IsFloat() {
+			return Zeros(g, shape)
+		}
+		x := ctx.RandomNormal(g, shape)
+		for range 4 {
+			outside := GreaterThan(Abs(x), Scalar(g, shape.DType, 2))
+			x = Where(outside, ctx.RandomNormal(g, shape), x)
+		}
+		x = Clip(x, Scalar(g, shape.DType, -2), Scalar(g, shape.DType, 2))
+		return MulScalar(x, stddev)
 	}
 }
