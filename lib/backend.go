@@ -206,7 +206,8 @@ var (
 )
 
 // Backend returns the process-wide GoMLX backend, creating it at the first call (see the package doc for the
-// order of choice) and writing one line to stderr that names it and says why. Later calls return the same one.
+// order of choice) and saying in one line which it is and why (on stderr; in a notebook, once per kernel, as
+// ordinary output). Later calls return the same one.
 func Backend() (backends.Backend, error) {
 	backendOnce.Do(func() {
 		var choice Choice
@@ -216,10 +217,29 @@ func Backend() (backends.Backend, error) {
 		}
 		backend, backendErr = newBackend(choice)
 		if backendErr == nil {
-			fmt.Fprintln(os.Stderr, choice)
+			report(choice.String())
 		}
 	})
 	return backend, backendErr
+}
+
+// EnvGoNBTmpDir is the variable GoNB sets, for every cell's program, to its kernel's temporary folder.
+const EnvGoNBTmpDir = "GONB_TMP_DIR"
+
+// report says which backend a process runs on: one line on stderr for a program; in a GoNB notebook, where
+// every cell is a new process, once per kernel (and again only when the choice changes), as ordinary output.
+func report(line string) {
+	dir := os.Getenv(EnvGoNBTmpDir)
+	if dir == "" {
+		fmt.Fprintln(os.Stderr, line)
+		return
+	}
+	marker := filepath.Join(dir, ".lossbook-backend")
+	if said, err := os.ReadFile(marker); err == nil && string(said) == line {
+		return
+	}
+	fmt.Println(line)
+	_ = os.WriteFile(marker, []byte(line), 0o644)
 }
 
 // MustBackend is Backend for programs and notebooks that cannot go on without one: on error it writes the

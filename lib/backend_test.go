@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -275,5 +276,25 @@ func TestNoDeadlock(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "--- PASS: TestDeadlockChild") {
 		t.Fatalf("backend %q: subprocess did not run the graph:\n%s", mode, out)
+	}
+}
+
+func TestReportOncePerKernel(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(EnvGoNBTmpDir, dir)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stdout
+	os.Stdout = w
+	report("lossbook: backend A")
+	report("lossbook: backend A") // a later cell: already said
+	report("lossbook: backend B") // the choice changed: said again
+	os.Stdout = saved
+	w.Close()
+	out, _ := io.ReadAll(r)
+	if got, want := string(out), "lossbook: backend A\nlossbook: backend B\n"; got != want {
+		t.Errorf("stdout = %q, want %q", got, want)
 	}
 }
