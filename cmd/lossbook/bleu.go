@@ -9,7 +9,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/lossbook/lossbook/training"
+	"github.com/lossbook/lossbook/metrics"
 )
 
 func init() {
@@ -24,7 +24,7 @@ func init() {
 func runBLEU(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bleu", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var opts training.BLEUOptions
+	var opts metrics.BLEUOptions
 	fs.BoolVar(&opts.Lowercase, "lc", false, "lowercase hypotheses and references")
 	fs.StringVar(&opts.Tokenize, "tok", "13a", "tokenizer: 13a or none")
 	fs.StringVar(&opts.SmoothMethod, "smooth", "exp", "smoothing: exp, floor, add-k or none")
@@ -47,7 +47,7 @@ func runBLEU(args []string, stdout, stderr io.Writer) error {
 		}
 		refs = append(refs, lines)
 	}
-	b, err := training.CorpusBLEU(hyps, refs, opts)
+	b, err := metrics.CorpusBLEU(hyps, refs, opts)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package training
+package metrics
 
 import (
 	"encoding/json"

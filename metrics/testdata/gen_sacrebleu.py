@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Golden values of sacrebleu's corpus BLEU and 13a tokenizer for lossbook's training package.
+"""Golden values of sacrebleu's corpus BLEU and 13a tokenizer for lossbook's metrics package.
 
 sacrebleu is not installed on lossbook's development machines (Debian does not package it), so this script runs
 wherever it is, e.g. a Python environment with `pip install sacrebleu`:
 
-    python3 training/testdata/gen_sacrebleu.py > training/testdata/sacrebleu.json
+    python3 metrics/testdata/gen_sacrebleu.py > metrics/testdata/sacrebleu.json
 
 It records sacrebleu's version, the command and the date. The cases are those of bleu_test.go (worked out by hand
 there) plus a generated corpus with punctuation, numbers, dashes, HTML entities, case and several references,
@@ -104,7 +104,7 @@ def main():
         "source": "sacrebleu.metrics.BLEU.corpus_score and sacrebleu.tokenizers.tokenizer_13a.Tokenizer13a",
         "sacrebleu_version": sacrebleu.__version__,
         "python_version": sys.version.split()[0],
-        "command": "python3 training/testdata/gen_sacrebleu.py > training/testdata/sacrebleu.json",
+        "command": "python3 metrics/testdata/gen_sacrebleu.py > metrics/testdata/sacrebleu.json",
         "date": datetime.date.today().isoformat(),
         "cases": cases,
         "tokenizer_13a": [{"line": l, "tokens": tok(l)} for l in lines],

@@ -1,4 +1,4 @@
-package training
+package metrics
 
 import (
 	"fmt"
@@ -81,11 +81,11 @@ func CorpusBLEU(hypotheses []string, references [][]string, opts BLEUOptions) (B
 		return BLEU{}, err
 	}
 	if len(references) == 0 {
-		return BLEU{}, fmt.Errorf("training: CorpusBLEU: no reference streams")
+		return BLEU{}, fmt.Errorf("metrics: CorpusBLEU: no reference streams")
 	}
 	for k, stream := range references {
 		if len(stream) != len(hypotheses) {
-			return BLEU{}, fmt.Errorf("training: CorpusBLEU: reference stream %d has %d segments, there are %d "+
+			return BLEU{}, fmt.Errorf("metrics: CorpusBLEU: reference stream %d has %d segments, there are %d "+
 				"hypotheses", k, len(stream), len(hypotheses))
 		}
 	}
@@ -127,10 +127,10 @@ func (o BLEUOptions) normalize() (BLEUOptions, float64, error) {
 		o.MaxNgramOrder = 4
 	}
 	if o.Tokenize != "13a" && o.Tokenize != "none" {
-		return o, 0, fmt.Errorf("training: CorpusBLEU: unknown tokenizer %q; valid ones are 13a, none", o.Tokenize)
+		return o, 0, fmt.Errorf("metrics: CorpusBLEU: unknown tokenizer %q; valid ones are 13a, none", o.Tokenize)
 	}
 	if o.MaxNgramOrder < 1 {
-		return o, 0, fmt.Errorf("training: CorpusBLEU: MaxNgramOrder must be >= 1, got %d", o.MaxNgramOrder)
+		return o, 0, fmt.Errorf("metrics: CorpusBLEU: MaxNgramOrder must be >= 1, got %d", o.MaxNgramOrder)
 	}
 	smoothValue := o.SmoothValue
 	switch o.SmoothMethod {
@@ -144,7 +144,7 @@ func (o BLEUOptions) normalize() (BLEUOptions, float64, error) {
 			smoothValue = 1
 		}
 	default:
-		return o, 0, fmt.Errorf("training: CorpusBLEU: unknown smooth method %q; valid ones are exp, floor, add-k, "+
+		return o, 0, fmt.Errorf("metrics: CorpusBLEU: unknown smooth method %q; valid ones are exp, floor, add-k, "+
 			"none", o.SmoothMethod)
 	}
 	return o, smoothValue, nil

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Golden values of scikit-learn's classification metrics for lossbook's training package.
+"""Golden values of scikit-learn's classification metrics for lossbook's metrics package.
 
 Run from the repository root with Debian's Python (scikit-learn 1.2.1):
 
-    /usr/bin/python3 training/testdata/gen_metrics.py > training/testdata/metrics.json
+    /usr/bin/python3 metrics/testdata/gen_metrics.py > metrics/testdata/metrics.json
 
 Each case calls one sklearn.metrics function with the given keyword arguments and records its value (NaN as
 the string "nan"), the messages of the warnings it raised, or its error. The file also records Python's
@@ -147,7 +147,7 @@ def main():
         "source": "sklearn.metrics; Python's str.isspace; mteval-v13a rules as sacrebleu 2.x writes them",
         "sklearn_version": sklearn.__version__,
         "python_version": sys.version.split()[0],
-        "command": "/usr/bin/python3 training/testdata/gen_metrics.py > training/testdata/metrics.json",
+        "command": "/usr/bin/python3 metrics/testdata/gen_metrics.py > metrics/testdata/metrics.json",
         "date": datetime.date.today().isoformat(),
         "cases": [],
         "python_whitespace": [c for c in range(sys.maxunicode + 1) if chr(c).isspace()],

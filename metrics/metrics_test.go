@@ -1,4 +1,4 @@
-package training
+package metrics
 
 import (
 	"encoding/json"
@@ -310,4 +310,20 @@ func TestTokenize13a(t *testing.T) {
 			t.Errorf("Tokenize13a(%q)\n  = %q\nwant %q", c.Line, got, c.Tokens)
 		}
 	}
+}
+
+func near(got, want, tol float64) bool {
+	return math.Abs(got-want) <= tol*math.Max(1, math.Abs(want))
+}
+
+func nearAll(got, want []float64, tol float64) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if !near(got[i], want[i], tol) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,4 +1,4 @@
-package training
+package metrics
 
 import (
 	"errors"
@@ -164,11 +164,11 @@ const (
 func checkLabels(fn string, yTrue, yPred []int, weights []float64) error {
 	switch {
 	case len(yTrue) == 0:
-		return fmt.Errorf("training: %s: no examples", fn)
+		return fmt.Errorf("metrics: %s: no examples", fn)
 	case len(yTrue) != len(yPred):
-		return fmt.Errorf("training: %s: %d true labels but %d predictions", fn, len(yTrue), len(yPred))
+		return fmt.Errorf("metrics: %s: %d true labels but %d predictions", fn, len(yTrue), len(yPred))
 	case weights != nil && len(weights) != len(yTrue):
-		return fmt.Errorf("training: %s: %d sample weights for %d examples", fn, len(weights), len(yTrue))
+		return fmt.Errorf("metrics: %s: %d sample weights for %d examples", fn, len(weights), len(yTrue))
 	}
 	return nil
 }
@@ -229,11 +229,11 @@ func prf(fn string, yTrue, yPred []int, optList []ScoreOption, warn warnFor) (Sc
 	switch o.average {
 	case AverageBinary:
 		if len(present) > 2 {
-			return Scores{}, fmt.Errorf("training: %s: target is multiclass (labels %v) but average is binary; "+
+			return Scores{}, fmt.Errorf("metrics: %s: target is multiclass (labels %v) but average is binary; "+
 				"choose one of %s, %s, %s, %s", fn, present, AverageMicro, AverageMacro, AverageWeighted, AverageNone)
 		}
 		if !slices.Contains(present, o.posLabel) && len(present) >= 2 {
-			return Scores{}, fmt.Errorf("training: %s: pos_label=%d is not a valid label: it should be one of %v", fn,
+			return Scores{}, fmt.Errorf("metrics: %s: pos_label=%d is not a valid label: it should be one of %v", fn,
 				o.posLabel, present)
 		}
 		labels = []int{o.posLabel}
@@ -244,14 +244,14 @@ func prf(fn string, yTrue, yPred []int, optList []ScoreOption, warn warnFor) (Sc
 				o.posLabel, o.average))
 		}
 	default:
-		return Scores{}, fmt.Errorf("training: %s: unknown average %q; valid ones are %s, %s, %s, %s, %s", fn,
+		return Scores{}, fmt.Errorf("metrics: %s: unknown average %q; valid ones are %s, %s, %s, %s, %s", fn,
 			o.average, AverageBinary, AverageMicro, AverageMacro, AverageWeighted, AverageNone)
 	}
 	if labels == nil {
 		labels = present
 	}
 	if len(labels) == 0 {
-		return Scores{}, fmt.Errorf("training: %s: no labels to score", fn)
+		return Scores{}, fmt.Errorf("metrics: %s: no labels to score", fn)
 	}
 	c := countLabels(yTrue, yPred, o.sampleWeight, labels)
 	tp, pred, true_ := c.tp, c.pred, c.true_
@@ -434,14 +434,14 @@ func ConfusionMatrix(yTrue, yPred []int, opts ...ScoreOption) (Confusion, error)
 		labels = presentLabels(yTrue, yPred)
 	} else {
 		if len(labels) == 0 {
-			return Confusion{}, errors.New("training: ConfusionMatrix: WithLabels needs at least one label")
+			return Confusion{}, errors.New("metrics: ConfusionMatrix: WithLabels needs at least one label")
 		}
 		found := false
 		for _, l := range labels {
 			found = found || slices.Contains(yTrue, l)
 		}
 		if !found {
-			return Confusion{}, fmt.Errorf("training: ConfusionMatrix: none of the labels %v is a true label", labels)
+			return Confusion{}, fmt.Errorf("metrics: ConfusionMatrix: none of the labels %v is a true label", labels)
 		}
 	}
 	index := make(map[int]int, len(labels))
