@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/lossbook/lossbook/metrics"
@@ -28,7 +29,11 @@ func runBLEU(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&opts.Lowercase, "lc", false, "lowercase hypotheses and references")
 	fs.StringVar(&opts.Tokenize, "tok", "13a", "tokenizer: 13a or none")
 	fs.StringVar(&opts.SmoothMethod, "smooth", "exp", "smoothing: exp, floor, add-k or none")
-	fs.Float64Var(&opts.SmoothValue, "smooth-value", 0, "value of floor (default 0.1) or add-k (default 1)")
+	fs.Func("smooth-value", "value of floor (default 0.1) or add-k (default 1)", func(s string) error {
+		v, err := strconv.ParseFloat(s, 64)
+		opts.SmoothValue = &v
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

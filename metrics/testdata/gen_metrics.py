@@ -14,6 +14,7 @@ not installed here, so this is our rendering of its four rules, not sacrebleu it
 import datetime
 import json
 import math
+import os
 import re
 import sys
 import warnings
@@ -21,6 +22,9 @@ import warnings
 import numpy as np
 import sklearn
 from sklearn import metrics
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tokenizer_lines import TOKENIZER_LINES  # noqa: E402
 
 WORKED_TRUE = [0, 0, 0, 0, 1, 1, 2, 2, 2, 2]
 WORKED_PRED = [0, 0, 1, 2, 1, 1, 2, 0, 2, 2]
@@ -122,24 +126,6 @@ def tokenize_13a(line):
     return ' '.join(line.split())
 
 
-TOKENIZER_LINES = [
-    "Hello, world!",
-    "It costs $3.50, or 3,50 EUR (approx.).",
-    "The 1990-1995 period; well-known e-mail: a@b.com",
-    "He said &quot;no&quot; &amp; left &lt;now&gt;.",
-    "&amp;lt; stays escaped once",
-    "Mr. Smith's dog -- isn't it?",
-    "trailing dot.",
-    "..., .,. 1.2.3 a.b.c 1,000,000.",
-    "under_score back\\slash [brackets] {braces} ~tilde^ `tick` |pipe| #hash %pct *star +plus =eq",
-    "line one-\nline two\nline three",
-    "<skipped> text <skipped>",
-    "tab\tand\u00a0nbsp\u2003em-space\u3000ideographic\x1cfs",
-    "Ünïcödé, façade. naïve-café 2-3",
-    "12-",
-    "-12 -a a- 1-2-3",
-    "",
-]
 
 
 def main():
