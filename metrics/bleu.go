@@ -330,4 +330,3 @@ func computeBLEU(counts, totals []int, sysLen, refLen int, o bleuConfig) BLEU {
 	b.Score = b.BP * math.Exp(logSum/float64(effOrder))
 	return b
 }
-

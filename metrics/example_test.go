@@ -11,10 +11,10 @@ func ExamplePrecisionRecallF1() {
 	yTrue := []int{0, 0, 0, 0, 1, 1, 2, 2, 2, 2}
 	yPred := []int{0, 0, 1, 2, 1, 1, 2, 0, 2, 2}
 	perLabel, _ := metrics.PrecisionRecallF1(yTrue, yPred)
-	fmt.Printf("labels %v F1 %.4f support %v\n", perLabel.F1.Labels, perLabel.F1.PerLabel, perLabel.Support)
+	fmt.Printf("labels %v F1 %.4f support %v\n", perLabel.F.Labels, perLabel.F.PerLabel, perLabel.Support)
 	for _, avg := range []metrics.Average{metrics.AverageMacro, metrics.AverageWeighted, metrics.AverageMicro} {
 		s, _ := metrics.PrecisionRecallF1(yTrue, yPred, metrics.WithAverage(avg))
-		fmt.Printf("%-8s P %s R %s F1 %s\n", avg, s.Precision, s.Recall, s.F1)
+		fmt.Printf("%-8s P %s R %s F1 %s\n", avg, s.Precision, s.Recall, s.F)
 	}
 	acc, _ := metrics.Accuracy(yTrue, yPred)
 	fmt.Printf("accuracy %.4f\n", acc)

@@ -23,8 +23,8 @@ type metricsGolden struct {
 
 type metricsCase struct {
 	Name, Fn string
-	YTrue    []int `json:"y_true"`
-	YPred    []int `json:"y_pred"`
+	YTrue    json.RawMessage `json:"y_true"` // labels, or an indicator matrix
+	YPred    json.RawMessage `json:"y_pred"` // labels, probabilities, scores, or an indicator matrix
 	Kwargs   map[string]any
 	Value    any
 	Warnings []string
@@ -69,6 +69,27 @@ func scoreOptionsFrom(t *testing.T, kwargs map[string]any) []ScoreOption {
 				w = append(w, x.(float64))
 			}
 			opts = append(opts, WithSampleWeight(w))
+		case "normalize":
+			if n, ok := v.(string); ok {
+				opts = append(opts, WithNormalize(Normalize(n)))
+			} else if !v.(bool) {
+				opts = append(opts, WithSum())
+			}
+		case "target_names":
+			var names []string
+			for _, n := range v.([]any) {
+				names = append(names, n.(string))
+			}
+			opts = append(opts, WithTargetNames(names...))
+		case "adjusted":
+			opts = append(opts, WithAdjusted(v.(bool)))
+		case "weights":
+			if v != "none" {
+				opts = append(opts, WithKappaWeights(KappaWeights(v.(string))))
+			}
+		case "eps":
+			opts = append(opts, WithEps(v.(float64)))
+		case "beta", "digits", "output_dict", "k", "n_bins": // arguments, not options
 		case "zero_division":
 			switch v {
 			case "warn":
@@ -89,14 +110,19 @@ func scoreOptionsFrom(t *testing.T, kwargs map[string]any) []ScoreOption {
 	return opts
 }
 
-// goldenFloat reads a JSON number or "nan".
+// goldenFloat reads a JSON number, "nan", "inf" or "-inf".
 func goldenFloat(t *testing.T, v any) float64 {
 	switch x := v.(type) {
 	case float64:
 		return x
 	case string:
-		if x == "nan" {
+		switch x {
+		case "nan":
 			return math.NaN()
+		case "inf":
+			return math.Inf(1)
+		case "-inf":
+			return math.Inf(-1)
 		}
 	}
 	t.Fatalf("not a number: %#v", v)
@@ -112,7 +138,7 @@ func goldenFloats(t *testing.T, v any) []float64 {
 }
 
 func sameFloat(got, want float64) bool {
-	return (math.IsNaN(got) && math.IsNaN(want)) || near(got, want, closeSK)
+	return (math.IsNaN(got) && math.IsNaN(want)) || got == want || near(got, want, closeSK)
 }
 
 func sameFloats(got, want []float64) bool {
@@ -150,33 +176,92 @@ func TestZeroDivisionNaNMatchesSklearn(t *testing.T) {
 	checkSklearnCases(t, loadMetricsFile(t, "testdata/sklearn_nan.json"))
 }
 
+// decode reads a golden JSON value.
+func decode[T any](t *testing.T, raw json.RawMessage) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("decoding %.80s: %v", raw, err)
+	}
+	return v
+}
+
+// isMatrix reports whether a golden y is a matrix (multilabel indicators or probabilities).
+func isMatrix(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	return strings.HasPrefix(s, "[") && strings.HasPrefix(strings.TrimSpace(s[1:]), "[")
+}
+
+// rows reads probabilities or scores: a matrix, or a vector as rows of one column.
+func rows(t *testing.T, raw json.RawMessage) [][]float64 {
+	if isMatrix(raw) {
+		return decode[[][]float64](t, raw)
+	}
+	var out [][]float64
+	for _, v := range decode[[]float64](t, raw) {
+		out = append(out, []float64{v})
+	}
+	return out
+}
+
 func checkSklearnCases(t *testing.T, g *metricsGolden) {
 	t.Logf("golden: scikit-learn %s, %d cases (%s)", g.SklearnVersion, len(g.Cases), g.Command)
 	for _, c := range g.Cases {
 		opts := scoreOptionsFrom(t, c.Kwargs)
+		beta := 1.0
+		if b, ok := c.Kwargs["beta"]; ok {
+			beta = b.(float64)
+		}
+		multilabel := isMatrix(c.YTrue)
+		var yTrue []int
+		var mlTrue, mlPred [][]int
+		if multilabel {
+			mlTrue, mlPred = decode[[][]int](t, c.YTrue), decode[[][]int](t, c.YPred)
+		} else {
+			yTrue = decode[[]int](t, c.YTrue)
+		}
+		labelPreds := func() []int { return decode[[]int](t, c.YPred) }
 		var err error
 		var warnings []string
 		switch c.Fn {
 		case "accuracy_score":
 			var acc float64
-			if acc, err = Accuracy(c.YTrue, c.YPred); err == nil && !sameFloat(acc, goldenFloat(t, c.Value)) {
-				t.Errorf("%s: Accuracy = %v, sklearn %v", c.Name, acc, c.Value)
+			if multilabel {
+				acc, err = MultilabelAccuracy(mlTrue, mlPred, opts...)
+			} else {
+				acc, err = Accuracy(yTrue, labelPreds())
 			}
-		case "precision_score", "recall_score", "f1_score":
-			fn := map[string]func([]int, []int, ...ScoreOption) (Score, error){
-				"precision_score": Precision, "recall_score": Recall, "f1_score": F1}[c.Fn]
-			var s Score
-			if s, err = fn(c.YTrue, c.YPred, opts...); err == nil {
-				checkScore(t, c, c.Fn, s, c.Value)
-				warnings = s.Warnings
+			if err == nil && !sameFloat(acc, goldenFloat(t, c.Value)) {
+				t.Errorf("%s: accuracy = %v, sklearn %v", c.Name, acc, c.Value)
+			}
+		case "precision_score", "recall_score", "f1_score", "fbeta_score":
+			warn := map[string]warnFor{"precision_score": warnPrecision, "recall_score": warnRecall,
+				"f1_score": warnFScore, "fbeta_score": warnFScore}[c.Fn]
+			var s Scores
+			if multilabel {
+				opts = append([]ScoreOption{WithAverage(AverageBinary)}, opts...)
+				s, err = multilabelPRF(c.Fn, mlTrue, mlPred, beta, opts, warn)
+			} else {
+				s, err = prf(c.Fn, yTrue, labelPreds(), beta, opts, warn)
+			}
+			if err == nil {
+				got := map[string]Score{"precision_score": s.Precision, "recall_score": s.Recall, "f1_score": s.F,
+					"fbeta_score": s.F}[c.Fn]
+				checkScore(t, c, c.Fn, got, c.Value)
+				warnings = got.Warnings
 			}
 		case "precision_recall_fscore_support":
 			var s Scores
-			if s, err = PrecisionRecallF1(c.YTrue, c.YPred, opts...); err == nil {
+			if multilabel {
+				s, err = MultilabelPrecisionRecallFBeta(mlTrue, mlPred, beta, opts...)
+			} else {
+				s, err = PrecisionRecallFBeta(yTrue, labelPreds(), beta, opts...)
+			}
+			if err == nil {
 				want := c.Value.([]any)
 				checkScore(t, c, "precision", s.Precision, want[0])
 				checkScore(t, c, "recall", s.Recall, want[1])
-				checkScore(t, c, "f1", s.F1, want[2])
+				checkScore(t, c, "f", s.F, want[2])
 				if want[3] != nil && !sameFloats(s.Support, goldenFloats(t, want[3])) {
 					t.Errorf("%s: support %v, sklearn %v", c.Name, s.Support, want[3])
 				}
@@ -184,17 +269,81 @@ func checkSklearnCases(t *testing.T, g *metricsGolden) {
 			}
 		case "confusion_matrix":
 			var m Confusion
-			if m, err = ConfusionMatrix(c.YTrue, c.YPred, opts...); err == nil {
-				want := c.Value.([]any)
-				if len(m.Counts) != len(want) {
-					t.Errorf("%s: %d rows, sklearn %d", c.Name, len(m.Counts), len(want))
-					continue
+			if m, err = ConfusionMatrix(yTrue, labelPreds(), opts...); err == nil {
+				checkMatrix(t, c.Name, m.Counts, c.Value)
+			}
+		case "multilabel_confusion_matrix":
+			var m [][2][2]float64
+			if m, err = MultilabelConfusionMatrix(mlTrue, mlPred, opts...); err == nil {
+				var flat [][]float64
+				for _, mm := range m {
+					flat = append(flat, mm[0][:], mm[1][:])
 				}
-				for i := range want {
-					if !sameFloats(m.Counts[i], goldenFloats(t, want[i])) {
-						t.Errorf("%s: row %d = %v, sklearn %v", c.Name, i, m.Counts[i], want[i])
-					}
+				var want []any
+				for _, mm := range c.Value.([]any) {
+					want = append(want, mm.([]any)...)
 				}
+				checkMatrix(t, c.Name, flat, want)
+			}
+		case "classification_report":
+			var r Report
+			if multilabel {
+				r, err = MultilabelClassificationReport(mlTrue, mlPred, opts...)
+			} else {
+				r, err = ClassificationReport(yTrue, labelPreds(), opts...)
+			}
+			if err == nil {
+				checkReport(t, c, r)
+				warnings = r.Warnings
+			}
+		case "balanced_accuracy_score":
+			var v float64
+			if v, warnings, err = BalancedAccuracy(yTrue, labelPreds(), opts...); err == nil {
+				checkValue(t, c, v)
+			}
+		case "matthews_corrcoef":
+			var v float64
+			if v, err = MatthewsCorrCoef(yTrue, labelPreds(), opts...); err == nil {
+				checkValue(t, c, v)
+			}
+		case "cohen_kappa_score":
+			var v float64
+			if v, err = CohenKappa(yTrue, labelPreds(), opts...); err == nil {
+				checkValue(t, c, v)
+			}
+		case "log_loss":
+			var v float64
+			if v, err = LogLoss(yTrue, rows(t, c.YPred), opts...); err == nil {
+				checkValue(t, c, v)
+			}
+		case "brier_score_loss":
+			var v float64
+			if v, err = BrierScore(yTrue, decode[[]float64](t, c.YPred), opts...); err == nil {
+				checkValue(t, c, v)
+			}
+		case "top_k_accuracy_score":
+			var v float64
+			k := int(c.Kwargs["k"].(float64))
+			if v, warnings, err = TopKAccuracy(yTrue, rows(t, c.YPred), k, opts...); err == nil {
+				checkValue(t, c, v)
+			}
+		case "roc_auc_score":
+			var v float64
+			if v, err = ROCAUC(yTrue, decode[[]float64](t, c.YPred), opts...); err == nil {
+				checkValue(t, c, v)
+			}
+		case "average_precision_score":
+			var v float64
+			if v, warnings, err = AveragePrecision(yTrue, decode[[]float64](t, c.YPred), opts...); err == nil {
+				checkValue(t, c, v)
+			}
+		case "reliability":
+			bins := int(c.Kwargs["n_bins"].(float64))
+			var d []ReliabilityBin
+			var ece float64
+			if d, err = ReliabilityDiagram(yTrue, rows(t, c.YPred), bins); err == nil {
+				ece, err = ExpectedCalibrationError(yTrue, rows(t, c.YPred), bins)
+				checkReliability(t, c, d, ece)
 			}
 		default:
 			t.Fatalf("unknown function %q", c.Fn)
@@ -204,12 +353,97 @@ func checkSklearnCases(t *testing.T, g *metricsGolden) {
 			t.Errorf("%s: no error, sklearn raised %q", c.Name, c.Error)
 		case c.Error == "" && err != nil:
 			t.Errorf("%s: %v", c.Name, err)
-		case c.Error == "" && !slices.Equal(warnings, c.Warnings) && !(len(warnings) == 0 && len(c.Warnings) == 0):
+		case c.Error == "" && !slices.Equal(warnings, sklearnWarnings(c.Warnings)) &&
+			!(len(warnings) == 0 && len(sklearnWarnings(c.Warnings)) == 0):
 			t.Errorf("%s: warnings\n  %q\nsklearn\n  %q", c.Name, warnings, c.Warnings)
 		}
 		if c.Error != "" && err != nil {
 			t.Logf("%s: sklearn %q; lossbook %q", c.Name, c.Error, err)
 		}
+	}
+}
+
+// sklearnWarnings drops numpy's RuntimeWarnings ("invalid value encountered in scalar divide"), which say how
+// numpy computed a NaN, not what scikit-learn means to warn about.
+func sklearnWarnings(ws []string) []string {
+	return slices.DeleteFunc(slices.Clone(ws), func(w string) bool { return strings.Contains(w, " encountered in ") })
+}
+
+func checkValue(t *testing.T, c metricsCase, got float64) {
+	t.Helper()
+	if want := goldenFloat(t, c.Value); !sameFloat(got, want) {
+		t.Errorf("%s: %s = %.17g, sklearn %.17g", c.Name, c.Fn, got, want)
+	}
+}
+
+func checkMatrix(t *testing.T, name string, got [][]float64, value any) {
+	t.Helper()
+	want := value.([]any)
+	if len(got) != len(want) {
+		t.Errorf("%s: %d rows, sklearn %d", name, len(got), len(want))
+		return
+	}
+	for i := range want {
+		if !sameFloats(got[i], goldenFloats(t, want[i])) {
+			t.Errorf("%s: row %d = %v, sklearn %v", name, i, got[i], want[i])
+		}
+	}
+}
+
+// checkReport compares a Report with classification_report's text (to the character) or its output_dict.
+func checkReport(t *testing.T, c metricsCase, r Report) {
+	t.Helper()
+	if text, ok := c.Value.(string); ok {
+		digits := 2
+		if d, ok := c.Kwargs["digits"]; ok {
+			digits = int(d.(float64))
+		}
+		if got := r.Format(digits); got != text {
+			t.Errorf("%s: report\n%s\nsklearn\n%s", c.Name, got, text)
+		}
+		return
+	}
+	want := c.Value.(map[string]any)
+	rowsByName := map[string]ReportRow{}
+	for _, row := range append(slices.Clone(r.Labels), r.Averages...) {
+		rowsByName[row.Name] = row
+	}
+	if len(want) != len(rowsByName)+map[bool]int{true: 1}[r.Accuracy != nil] {
+		t.Errorf("%s: %d rows (accuracy %v), sklearn %d: %v", c.Name, len(rowsByName), r.Accuracy != nil, len(want),
+			want)
+	}
+	for name, w := range want {
+		if name == "accuracy" {
+			if r.Accuracy == nil || !sameFloat(*r.Accuracy, goldenFloat(t, w)) {
+				t.Errorf("%s: accuracy %v, sklearn %v", c.Name, r.Accuracy, w)
+			}
+			continue
+		}
+		row, ok := rowsByName[name]
+		m := w.(map[string]any)
+		if !ok || !sameFloat(row.Precision, goldenFloat(t, m["precision"])) ||
+			!sameFloat(row.Recall, goldenFloat(t, m["recall"])) || !sameFloat(row.F1, goldenFloat(t, m["f1-score"])) ||
+			!sameFloat(row.Support, goldenFloat(t, m["support"])) {
+			t.Errorf("%s: row %q = %+v, sklearn %v", c.Name, name, row, m)
+		}
+	}
+}
+
+// checkReliability compares the non-empty bins with calibration_curve's, the counts and the ECE.
+func checkReliability(t *testing.T, c metricsCase, d []ReliabilityBin, ece float64) {
+	t.Helper()
+	want := c.Value.(map[string]any)
+	var acc, conf, counts []float64
+	for _, b := range d {
+		counts = append(counts, float64(b.Count))
+		if b.Count > 0 {
+			acc = append(acc, b.Accuracy)
+			conf = append(conf, b.Confidence)
+		}
+	}
+	if !sameFloats(acc, goldenFloats(t, want["accuracy"])) || !sameFloats(conf, goldenFloats(t, want["confidence"])) ||
+		!sameFloats(counts, goldenFloats(t, want["counts"])) || !sameFloat(ece, goldenFloat(t, want["ece"])) {
+		t.Errorf("%s: accuracy %v confidence %v counts %v ECE %v\nsklearn %v", c.Name, acc, conf, counts, ece, want)
 	}
 }
 
@@ -229,14 +463,14 @@ func TestZeroDivisionNaN(t *testing.T) {
 	for _, c := range []struct {
 		name      string
 		got, want float64
-	}{{"P", s.Precision.Value, 25.0 / 36}, {"R", s.Recall.Value, 0.75}, {"F1", s.F1.Value, 297.0 / 420}} {
+	}{{"P", s.Precision.Value, 25.0 / 36}, {"R", s.Recall.Value, 0.75}, {"F1", s.F.Value, 297.0 / 420}} {
 		if !near(c.got, c.want, closeSK) {
 			t.Errorf("macro %s = %.17g, want %.17g", c.name, c.got, c.want)
 		}
 	}
-	if !math.IsNaN(s.Precision.PerLabel[3]) || !math.IsNaN(s.F1.PerLabel[3]) || len(s.Precision.Warnings) != 0 {
+	if !math.IsNaN(s.Precision.PerLabel[3]) || !math.IsNaN(s.F.PerLabel[3]) || len(s.Precision.Warnings) != 0 {
 		t.Errorf("label 3: P %v, F1 %v (want NaN), warnings %q (want none)", s.Precision.PerLabel[3],
-			s.F1.PerLabel[3], s.Precision.Warnings)
+			s.F.PerLabel[3], s.Precision.Warnings)
 	}
 	// Nothing predicted positive, one true positive label: P = 0/0 = NaN, R = 0/2 = 0, F1 = 0/(0+0+2) = 0.
 	p, _ := Precision([]int{0, 1, 1, 0}, []int{0, 0, 0, 0}, WithZeroDivision(ZeroDivisionNaN))
@@ -261,7 +495,8 @@ func TestMetricErrors(t *testing.T) {
 		{"empty", second(Accuracy(nil, nil)), "no examples"},
 		{"lengths", second(Accuracy([]int{1}, []int{1, 2})), "1 true labels but 2 predictions"},
 		{"weights", second(F1([]int{1, 0}, []int{1, 1}, WithSampleWeight([]float64{1}))), "1 sample weights for 2"},
-		{"average", second(F1([]int{1, 0}, []int{1, 1}, WithAverage("samples"))), `unknown average "samples"`},
+		{"average", second(F1([]int{1, 0}, []int{1, 1}, WithAverage("sample"))), `unknown average "sample"`},
+		{"samples on labels", second(F1([]int{1, 0}, []int{1, 1}, WithAverage(AverageSamples))), "needs multilabel targets"},
 		{"multiclass binary", second(Recall([]int{0, 1, 2}, []int{0, 1, 2})), "target is multiclass"},
 		{"confusion labels", second(ConfusionMatrix([]int{0, 1}, []int{0, 1}, WithLabels(7))),
 			"none of the labels [7] is a true label"},
