@@ -500,6 +500,28 @@ func TestMetricErrors(t *testing.T) {
 		{"multiclass binary", second(Recall([]int{0, 1, 2}, []int{0, 1, 2})), "target is multiclass"},
 		{"confusion labels", second(ConfusionMatrix([]int{0, 1}, []int{0, 1}, WithLabels(7))),
 			"none of the labels [7] is a true label"},
+		// WithLabels() with no label is a given, empty list, not "unset" (issue 10: unset is not zero).
+		{"no labels", second(F1([]int{0, 1}, []int{0, 1}, WithLabels(), WithAverage(AverageMacro))),
+			"WithLabels needs at least one label"},
+		{"confusion no labels", second(ConfusionMatrix(nil, nil, WithLabels())), "WithLabels needs at least one label"},
+		{"normalize", second(ConfusionMatrix([]int{1}, []int{1}, WithNormalize("rows"))), `unknown normalization "rows"`},
+		{"kappa weights", second(CohenKappa([]int{1}, []int{1}, WithKappaWeights("cubic"))), `unknown weighting "cubic"`},
+		{"log loss eps", second(LogLoss([]int{0, 1}, [][]float64{{1, 0}, {0, 1}}, WithEps(0.5))), "eps must be in [0, 0.5)"},
+		{"log loss columns", second(LogLoss([]int{0, 1}, [][]float64{{1, 0, 0}, {0, 1, 0}})), "2 labels [0 1] but 3 columns"},
+		{"top-k k", second3(TopKAccuracy([]int{0, 1}, [][]float64{{1, 0}, {0, 1}}, 0)), "k must be >= 1"},
+		{"ragged rows", second3(TopKAccuracy([]int{0, 1}, [][]float64{{1, 0}, {0}}, 1)), "row 1 has 1 columns"},
+		{"NaN score", second(ROCAUC([]int{0, 1}, []float64{math.NaN(), 1})), "scores must be finite"},
+		{"multilabel entries", second(MultilabelAccuracy([][]int{{0, 2}}, [][]int{{0, 1}})), "indicator matrices hold 0 or 1"},
+		{"multilabel column", second(MultilabelConfusionMatrix([][]int{{0, 1}}, [][]int{{0, 1}}, WithLabels(2))),
+			"label 2 is not a column"},
+		{"reliability bins", second(ExpectedCalibrationError([]int{0}, [][]float64{{1, 0}}, 0)), "bins must be >= 1"},
+		{"reliability label", second(ReliabilityDiagram([]int{3}, [][]float64{{1, 0}}, 5)), "true label 3"},
+		{"reliability range", second(ReliabilityDiagram([]int{0}, [][]float64{{1.5, 0}}, 5)), "must be in [0, 1]"},
+		{"chrf orders", second(CorpusCHRF([]string{"a"}, [][]string{{"a"}}, CHRFOptions{CharOrder: new(0)})),
+			"CharOrder and WordOrder are both 0"},
+		{"chrf beta", second(SentenceCHRF("a", []string{"a"}, CHRFOptions{Beta: new(-1.0)})), "Beta must be a finite number >= 0"},
+		{"chrf streams", second(CorpusCHRF([]string{"a", "b"}, [][]string{{"a"}}, CHRFOptions{})), "reference stream 0 has 1"},
+		{"sentence bleu refs", second(SentenceBLEU("a", nil, BLEUOptions{})), "no reference"},
 	} {
 		if tc.err == nil || !strings.Contains(tc.err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error mentioning %q", tc.name, tc.err, tc.want)
@@ -508,6 +530,8 @@ func TestMetricErrors(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+func second3[T, U any](_ T, _ U, err error) error { return err }
 
 // TestPerplexity: token-weighted over the set, not a mean of batch means.
 func TestPerplexity(t *testing.T) {

@@ -51,8 +51,9 @@
 // # Evaluation loss and perplexity
 //
 // Train's "eval_loss" and metrics.Perplexity measure the unsmoothed, unweighted negative log-likelihood per token,
-// in nats: a label-smoothed or class-weighted loss is a training objective, not a measurement (with smoothing 0.1
-// and 30,000 classes, a model of perplexity 11.0 would report 38.0). CrossEntropySumCount gives that sum and count
-// and refuses WithLabelSmoothing and WithWeight; TrainingCrossEntropySumCount applies them only while training,
-// so the same BatchLossFn trains with smoothing and evaluates without it.
+// in nats: a label-smoothed or class-weighted loss is a training objective, not a measurement (smoothing 0.1 over
+// 30,000 classes turned a perplexity of 11.0 into 24.5 for lossfn_test.go's model, 38.0 for issue 24's).
+// CrossEntropySumCount gives that sum and count and takes no loss options; TrainingCrossEntropySumCount applies
+// label smoothing and class weights only while training, so one BatchLossFn trains with them and evaluates
+// without them.
 package training

@@ -14,8 +14,9 @@ import (
 // however many tokens each holds.
 //
 // It takes no losses options on purpose: label smoothing and class weights make a training objective, not a
-// measurement (with smoothing 0.1 over 30,000 classes a model of perplexity 11.0 reports exp(3.638) = 38.0). To
-// train with them, use TrainingCrossEntropySumCount, which applies them only in training graphs.
+// measurement (smoothing 0.1 over 30,000 classes turned a perplexity of 11.0 into 24.5 for lossfn_test.go's model,
+// 38.0 for issue 24's). To train with them, use TrainingCrossEntropySumCount, which applies them only in training
+// graphs.
 //
 // Shapes: logits [N, C, d1, ...] with classAxis 1 (PyTorch's layout), or class-last with classAxis -1 (e.g.
 // [batch, seq, vocab]); integer targets [N, d1, ...].
