@@ -18,7 +18,8 @@ type CHRFOptions struct {
 	WordOrder int
 	// Beta weighs recall β times as much as precision: nil means 2; any finite value >= 0.
 	Beta *float64
-	// Lowercase lowercases hypotheses and references first (Go's strings.ToLower).
+	// Lowercase lowercases hypotheses and references first (Go's strings.ToLower, which agrees with Python's
+	// str.lower except for the few characters whose lowercase is longer, such as "İ").
 	Lowercase bool
 	// Whitespace keeps white space inside character n-grams (sacrebleu's whitespace=True); by default it is
 	// removed first.

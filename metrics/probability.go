@@ -74,7 +74,9 @@ func weightedMean(values, weights []float64, sum bool) float64 {
 //
 // WithSum returns the (weighted) sum instead; WithSampleWeight weights the mean. It returns an error, as
 // scikit-learn raises, for a single label (give the labels with WithLabels), a column count different from the
-// number of labels, mismatched lengths, non-finite values, or an eps outside [0, 0.5).
+// number of labels, mismatched lengths, non-finite values, or an eps outside [0, 0.5); and for a true label not
+// among WithLabels' (scikit-learn silently scores such an example 0). WithLabels may come in any order: the
+// columns follow the sorted labels, as scikit-learn's LabelBinarizer sorts them.
 func LogLoss(yTrue []int, probs [][]float64, opts ...ScoreOption) (float64, error) {
 	const fn = "LogLoss"
 	o := newScoreOptions(opts)
@@ -204,7 +206,8 @@ func checkScores(fn string, yTrue []int, scores, weights []float64) error {
 //
 // WithSum returns the (weighted) number of hits; WithSampleWeight weights them. k ≥ the number of labels gives 1
 // with scikit-learn's warning, returned. It returns an error for k < 1, labels that are not distinct, a column
-// count that does not match the labels, a true label not among them, or mismatched lengths.
+// count that does not match the labels, a true label not among them, or mismatched lengths. Labels given out of
+// order are refused, as scikit-learn does: the columns follow the sorted labels.
 func TopKAccuracy(yTrue []int, scores [][]float64, k int, opts ...ScoreOption) (float64, []string, error) {
 	const fn = "TopKAccuracy"
 	o := newScoreOptions(opts)
@@ -216,8 +219,9 @@ func TopKAccuracy(yTrue []int, scores [][]float64, k int, opts ...ScoreOption) (
 		return 0, nil, fmt.Errorf("metrics: %s: k must be >= 1, got %d", fn, k)
 	}
 	labels := probColumns(yTrue, o)
-	if o.labelsSet && len(labels) != len(o.labels) {
-		return 0, nil, fmt.Errorf("metrics: %s: the labels %v are not distinct", fn, o.labels)
+	if o.labelsSet && !slices.Equal(labels, o.labels) {
+		return 0, nil, fmt.Errorf("metrics: %s: the labels %v must be distinct and in increasing order (the order "+
+			"of the score columns)", fn, o.labels)
 	}
 	nClasses := cols
 	if cols == 1 {
