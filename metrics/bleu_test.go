@@ -190,10 +190,16 @@ func TestCorpusBLEUErrors(t *testing.T) {
 type sacrebleuGolden struct {
 	SacrebleuVersion string `json:"sacrebleu_version"`
 	Command          string
-	Cases            []bleuCase
-	SentenceBLEU     []bleuCase `json:"sentence_bleu"`
-	CHRF             []struct {
+	// Corpora are the corpora that cases name in Corpus instead of listing their hypotheses and references.
+	Corpora map[string]struct {
+		Hyps []string
+		Refs [][]string
+	}
+	Cases        []bleuCase
+	SentenceBLEU []bleuCase `json:"sentence_bleu"`
+	CHRF         []struct {
 		Name      string
+		Corpus    string
 		Sentence  bool
 		Hyps      []string
 		Refs      [][]string
@@ -210,6 +216,7 @@ type sacrebleuGolden struct {
 
 type bleuCase struct {
 	Name       string
+	Corpus     string
 	Hyps       []string
 	Refs       [][]string
 	Kwargs     map[string]any
@@ -237,6 +244,22 @@ func loadSacrebleuGolden(t *testing.T) *sacrebleuGolden {
 	if g.SacrebleuVersion != SacreBLEUVersion {
 		t.Errorf("testdata/sacrebleu.json comes from sacrebleu %s, SacreBLEUVersion is %s", g.SacrebleuVersion,
 			SacreBLEUVersion)
+	}
+	corpus := func(name string, hyps *[]string, refs *[][]string) {
+		if name == "" {
+			return
+		}
+		c, ok := g.Corpora[name]
+		if !ok {
+			t.Fatalf("testdata/sacrebleu.json: no corpus %q", name)
+		}
+		*hyps, *refs = c.Hyps, c.Refs
+	}
+	for i := range g.Cases {
+		corpus(g.Cases[i].Corpus, &g.Cases[i].Hyps, &g.Cases[i].Refs)
+	}
+	for i := range g.CHRF {
+		corpus(g.CHRF[i].Corpus, &g.CHRF[i].Hyps, &g.CHRF[i].Refs)
 	}
 	return &g
 }

@@ -192,12 +192,22 @@ def main():
     intl, char = TokenizerV14International(), TokenizerChar()
     lines = TOKENIZER_LINES + gen_hyps[:60] + gen_refs[1][:60]
     more_lines = lines + UNICODE_LINES
+    # The generated and Unicode corpora are written once, under "corpora"; a case that scores one of them names it
+    # in "corpus" instead of repeating its hypotheses and references.
+    corpora = {"generated": {"hyps": gen_hyps, "refs": gen_refs},
+               "unicode": {"hyps": UNICODE_LINES, "refs": [list(reversed(UNICODE_LINES))]}}
+    for rec in cases + chrf:
+        for name, corpus in corpora.items():
+            if rec.get("hyps") == corpus["hyps"] and rec.get("refs") == corpus["refs"]:
+                del rec["hyps"], rec["refs"]
+                rec["corpus"] = name
     out = {
         "source": "sacrebleu.metrics.BLEU (corpus_score, sentence_bleu, raw_corpus_bleu), sacrebleu.metrics.CHRF and the 13a, intl and char tokenizers",
         "sacrebleu_version": sacrebleu.__version__,
         "python_version": sys.version.split()[0],
         "command": "/tmp/sb/bin/python metrics/testdata/gen_sacrebleu.py > metrics/testdata/sacrebleu.json (sacrebleu installed with pip install sacrebleu==2.6.0 in a venv)",
         "date": datetime.date.today().isoformat(),
+        "corpora": corpora,
         "cases": cases,
         "sentence_bleu": sentences,
         "chrf": chrf,
