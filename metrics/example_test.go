@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/lossbook/lossbook/metrics"
@@ -369,4 +370,13 @@ func ExampleTokenizeChar() {
 	fmt.Println(metrics.TokenizeChar("日本語の文, ok"))
 	// Output:
 	// 日 本 語 の 文 , o k
+}
+
+// A report as scikit-learn's output_dict, for a metrics.json.
+func ExampleReport_MarshalJSON() {
+	r, _ := metrics.ClassificationReport([]int{0, 1, 1, 0}, []int{0, 1, 0, 0}, metrics.WithTargetNames("ham", "spam"))
+	out, _ := json.Marshal(r)
+	fmt.Println(string(out))
+	// Output:
+	// {"ham":{"precision":0.6666666666666666,"recall":1,"f1-score":0.8,"support":2},"spam":{"precision":1,"recall":0.5,"f1-score":0.6666666666666666,"support":2},"accuracy":0.75,"macro avg":{"precision":0.8333333333333333,"recall":0.75,"f1-score":0.7333333333333334,"support":4},"weighted avg":{"precision":0.8333333333333333,"recall":0.75,"f1-score":0.7333333333333334,"support":4}}
 }

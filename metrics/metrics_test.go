@@ -404,6 +404,28 @@ func checkReport(t *testing.T, c metricsCase, r Report) {
 		return
 	}
 	want := c.Value.(map[string]any)
+	// MarshalJSON writes output_dict's layout: the same keys, and the same numbers.
+	raw, err := json.Marshal(r)
+	var decoded map[string]any
+	if err == nil {
+		err = json.Unmarshal(raw, &decoded)
+	}
+	if err != nil || len(decoded) != len(want) {
+		t.Errorf("%s: MarshalJSON %s (%v), sklearn %v", c.Name, raw, err, want)
+	}
+	for name, w := range want {
+		if m, ok := w.(map[string]any); ok {
+			d, _ := decoded[name].(map[string]any)
+			for _, k := range []string{"precision", "recall", "f1-score", "support"} {
+				if d == nil || !sameFloat(goldenFloat(t, d[k]), goldenFloat(t, m[k])) {
+					t.Errorf("%s: MarshalJSON %q %s = %v, sklearn %v", c.Name, name, k, d, m)
+					break
+				}
+			}
+		} else if !sameFloat(goldenFloat(t, decoded[name]), goldenFloat(t, w)) {
+			t.Errorf("%s: MarshalJSON %q = %v, sklearn %v", c.Name, name, decoded[name], w)
+		}
+	}
 	rowsByName := map[string]ReportRow{}
 	for _, row := range append(slices.Clone(r.Labels), r.Averages...) {
 		rowsByName[row.Name] = row

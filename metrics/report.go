@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -189,4 +190,38 @@ func buildReport(fn string, labels []int, o scoreOptions, microIsAccuracy, multi
 			Recall: s.Recall.Value, F1: s.F.Value, Support: total})
 	}
 	return r, nil
+}
+
+// MarshalJSON writes the report as scikit-learn's output_dict serializes with json.dumps: an object with one entry
+// per label name, then "accuracy" (a number) or "micro avg", then the other averages, each row an object with
+// "precision", "recall", "f1-score" and "support". NaN scores (ZeroDivisionNaN only) are written as null.
+func (r Report) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	num := func(v float64) string {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return "null"
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	row := func(x ReportRow) {
+		name, _ := json.Marshal(x.Name)
+		fmt.Fprintf(&b, `%s: {"precision": %s, "recall": %s, "f1-score": %s, "support": %s}`, name,
+			num(x.Precision), num(x.Recall), num(x.F1), num(x.Support))
+	}
+	b.WriteString("{")
+	for i, x := range r.Labels {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		row(x)
+	}
+	if r.Accuracy != nil {
+		fmt.Fprintf(&b, `, "accuracy": %s`, num(*r.Accuracy))
+	}
+	for _, x := range r.Averages {
+		b.WriteString(", ")
+		row(x)
+	}
+	b.WriteString("}")
+	return []byte(b.String()), nil
 }
