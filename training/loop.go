@@ -50,7 +50,9 @@ type Config struct {
 	Seed uint64
 
 	// EvalData, if set, is evaluated every EvalEvery steps and after the last step: "eval_loss" is its total sum
-	// over its total count (token-weighted, not a mean of batch means).
+	// over its total count (token-weighted, not a mean of batch means), from the BatchLossFn in a graph where
+	// ctx.IsTraining is false. For a classifier or language model it must be the unsmoothed, unweighted NLL per
+	// token in nats, as CrossEntropySumCount and TrainingCrossEntropySumCount give it there.
 	EvalData Dataset
 	// EvalBatchSize is the batch size for EvalData; 0 uses BatchSize.
 	EvalBatchSize int

@@ -21,7 +21,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/lossbook/lossbook/lib"
-	"github.com/lossbook/lossbook/losses"
 )
 
 // tokenData is a small "sequence" problem whose examples hold different numbers of tokens: x, y are [n, 5]
@@ -317,7 +316,7 @@ func dirNames(entries []os.DirEntry) []string {
 }
 
 // TestAccumulationLanguageModel: a tiny language model (embedding, then a projection to the vocabulary) trained on
-// padded sequences with losses.CrossEntropy through CrossEntropySumCount: accumulating micro-batches that hold
+// padded sequences with CrossEntropySumCount: accumulating micro-batches that hold
 // different numbers of real tokens equals the full batch, and the first loss is CrossEntropyLoss()'s token mean.
 func TestAccumulationLanguageModel(t *testing.T) {
 	const vocab, ignore = 5, -100
@@ -343,7 +342,7 @@ func TestAccumulationLanguageModel(t *testing.T) {
 		proj := ctx.In("lm").VariableWithValue("proj", identityish(3, vocab)).ValueGraph(g)
 		hidden := Gather(embed, InsertAxes(batch[0], -1)) // [B, T, 3]
 		logits := Einsum("btd,dv->btv", hidden, proj)     // [B, T, vocab]
-		return CrossEntropySumCount(logits, batch[1], ignore, losses.WithClassAxis(-1))
+		return CrossEntropySumCount(logits, batch[1], ignore, -1)
 	}
 	run := func(batchSize, accumulation int) *Result {
 		res, err := Train(lib.MustBackend(), context.New(), data, lm, Config{Optimizer: NewAdamW(), Steps: 5,

@@ -2,13 +2,14 @@ package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"strings"
 
-	"github.com/lossbook/lossbook/training"
+	"github.com/lossbook/lossbook/metrics"
 )
 
 func init() {
@@ -27,28 +28,35 @@ corpus BLEU with sacrebleu's signature, as ` + "`sacrebleu REFERENCES... -i HYPO
 // prints the score with sacrebleu's signature, as `sacrebleu REF... -i HYP -m bleu` does in text mode.
 func runBLEU(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bleu")
-	var opts training.BLEUOptions
+	var opts metrics.BLEUOptions
 	fs.BoolVar(&opts.Lowercase, "lc", false, "lowercase hypotheses and references")
-	fs.StringVar(&opts.Tokenize, "tok", "13a", "tokenizer: 13a or none")
+	fs.StringVar(&opts.Tokenize, "tok", "13a", "tokenizer: 13a, intl, char or none")
 	fs.StringVar(&opts.SmoothMethod, "smooth", "exp", "smoothing: exp, floor, add-k or none")
-	fs.Float64Var(&opts.SmoothValue, "smooth-value", 0, "value of floor (0 means 0.1) or add-k (0 means 1); finite, >= 0")
+	smoothValue := fs.Float64("smooth-value", 0, "value of floor (unset: 0.1) or add-k (unset: 1); finite, >= 0; 0 is a real value")
 	if err := parseFlags(fs, args, bleuUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() < 2 {
 		return usagef("bleu", "needs a hypotheses file and at least one references file, got %d file(s)", fs.NArg())
 	}
-	if opts.Tokenize != "13a" && opts.Tokenize != "none" {
-		return usagef("bleu", "-tok %q: want 13a or none", opts.Tokenize)
+	switch opts.Tokenize {
+	case "13a", "intl", "char", "none":
+	default:
+		return usagef("bleu", "-tok %q: want 13a, intl, char or none", opts.Tokenize)
 	}
 	switch opts.SmoothMethod {
 	case "exp", "floor", "add-k", "none":
 	default:
 		return usagef("bleu", "-smooth %q: want exp, floor, add-k or none", opts.SmoothMethod)
 	}
-	if v := opts.SmoothValue; math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+	if v := *smoothValue; math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 		return usagef("bleu", "-smooth-value %g: want a finite value >= 0", v)
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "smooth-value" {
+			opts.SmoothValue = smoothValue
+		}
+	})
 	hyps, err := readLines(fs.Arg(0))
 	if err != nil {
 		return err
@@ -67,7 +75,7 @@ func runBLEU(args []string, stdout, stderr io.Writer) error {
 				fs.Arg(i+1), len(lines), fs.Arg(0), len(hyps))
 		}
 	}
-	b, err := training.CorpusBLEU(hyps, refs, opts)
+	b, err := metrics.CorpusBLEU(hyps, refs, opts)
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"bleu", "-smooth-value", "NaN", "hyp.txt", "ref.txt"}, "bleu: -smooth-value NaN: want a finite value >= 0"},
 		{[]string{"bleu", "-smooth-value", "-1", "hyp.txt", "ref.txt"}, "bleu: -smooth-value -1: want a finite value >= 0"},
 		{[]string{"bleu", "-smooth-value", "Inf", "hyp.txt", "ref.txt"}, "bleu: -smooth-value +Inf"},
-		{[]string{"bleu", "-tok", "intl", "hyp.txt", "ref.txt"}, `bleu: -tok "intl": want 13a or none`},
+		{[]string{"bleu", "-tok", "zh", "hyp.txt", "ref.txt"}, `bleu: -tok "zh": want 13a, intl, char or none`},
 		{[]string{"bleu", "-smooth", "x", "hyp.txt", "ref.txt"}, `bleu: -smooth "x"`},
 		{[]string{"bleu", "-lc=maybe", "hyp.txt", "ref.txt"}, "bleu: invalid boolean value"},
 		{[]string{"bench", "-seconds", "NaN"}, "bench: -seconds NaN: want a positive, finite number of seconds"},

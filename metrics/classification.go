@@ -1,4 +1,4 @@
-package training
+package metrics
 
 import (
 	"errors"
@@ -8,13 +8,13 @@ import (
 	"strings"
 )
 
-// This file holds the classification metrics, in plain Go on label slices: accuracy, precision, recall, F1 and
-// the confusion matrix, with scikit-learn 1.2.1's definitions, options and zero-division rules.
+// This file holds the classification metrics on label slices: accuracy, precision, recall, F-scores and the
+// confusion matrix, with scikit-learn 1.2.1's definitions, options and zero-division rules.
 
 // Average says how precision, recall and F1 combine the per-label scores: scikit-learn's `average` argument.
 type Average string
 
-// The averages scikit-learn offers for single-label classification.
+// The averages scikit-learn offers.
 const (
 	// AverageBinary scores only the positive label (WithPosLabel, default 1); the labels must be at most two.
 	// It is scikit-learn's default.
@@ -28,6 +28,9 @@ const (
 	AverageWeighted Average = "weighted"
 	// AverageNone returns only the per-label scores (scikit-learn's average=None); Score.Value is NaN.
 	AverageNone Average = "none"
+	// AverageSamples scores each example's set of labels, then averages over the examples (weighted by the sample
+	// weights): multilabel targets only (MultilabelPrecisionRecallFBeta).
+	AverageSamples Average = "samples"
 )
 
 // ZeroDivision is what a score worth 0/0 becomes (a label never predicted has no precision; a label never true
@@ -48,39 +51,6 @@ const (
 	ZeroDivisionNaN
 )
 
-// ScoreOption sets an option of Precision, Recall, F1, PrecisionRecallF1 and ConfusionMatrix.
-type ScoreOption func(*scoreOptions)
-
-type scoreOptions struct {
-	average      Average
-	labels       []int
-	posLabel     int
-	sampleWeight []float64
-	zeroDivision ZeroDivision
-}
-
-// WithAverage sets the average (default AverageBinary, as scikit-learn).
-func WithAverage(a Average) ScoreOption { return func(o *scoreOptions) { o.average = a } }
-
-// WithLabels sets the labels to score, in order (default: the sorted labels present in yTrue or yPred). A label
-// absent from both scores 0/0 and counts in a macro average; labels present but not listed are left out.
-func WithLabels(labels ...int) ScoreOption {
-	return func(o *scoreOptions) { o.labels = slices.Clone(labels) }
-}
-
-// WithPosLabel sets the positive label of AverageBinary (default 1). Other averages ignore it, with a warning.
-func WithPosLabel(label int) ScoreOption { return func(o *scoreOptions) { o.posLabel = label } }
-
-// WithSampleWeight weights every example (default 1 each).
-func WithSampleWeight(w []float64) ScoreOption {
-	return func(o *scoreOptions) { o.sampleWeight = slices.Clone(w) }
-}
-
-// WithZeroDivision sets what 0/0 scores become (default ZeroDivisionWarn).
-func WithZeroDivision(z ZeroDivision) ScoreOption {
-	return func(o *scoreOptions) { o.zeroDivision = z }
-}
-
 // Score is one metric's result.
 type Score struct {
 	// Value is the averaged score (NaN for AverageNone).
@@ -97,10 +67,13 @@ type Score struct {
 // String formats the value with 4 decimals.
 func (s Score) String() string { return fmt.Sprintf("%.4f", s.Value) }
 
-// Scores is what PrecisionRecallF1 returns.
+// Scores is what PrecisionRecallF1 and PrecisionRecallFBeta return.
 type Scores struct {
-	Precision, Recall, F1 Score
-	// Support is the (weighted) number of true examples of each label of Precision.Labels.
+	Precision, Recall Score
+	// F is the F-score: F1, or F-beta for PrecisionRecallFBeta.
+	F Score
+	// Support is the (weighted) number of true examples of each label of Precision.Labels (nil for the 'samples'
+	// average).
 	Support []float64
 }
 
@@ -125,14 +98,14 @@ func Accuracy(yTrue, yPred []int) (float64, error) {
 // It returns an error, as scikit-learn raises, for empty or mismatched inputs, AverageBinary on more than two
 // labels, a pos_label absent from two present labels, or an unknown average.
 func Precision(yTrue, yPred []int, opts ...ScoreOption) (Score, error) {
-	r, err := prf("Precision", yTrue, yPred, opts, warnPrecision)
+	r, err := prf("Precision", yTrue, yPred, 1, opts, warnPrecision)
 	return r.Precision, err
 }
 
 // Recall is TP/(TP+FN) per label, averaged as WithAverage says: sklearn.metrics.recall_score, with the same
 // arguments and errors as Precision.
 func Recall(yTrue, yPred []int, opts ...ScoreOption) (Score, error) {
-	r, err := prf("Recall", yTrue, yPred, opts, warnRecall)
+	r, err := prf("Recall", yTrue, yPred, 1, opts, warnRecall)
 	return r.Recall, err
 }
 
@@ -140,8 +113,20 @@ func Recall(yTrue, yPred []int, opts ...ScoreOption) (Score, error) {
 // WithAverage says: sklearn.metrics.f1_score, with the same arguments and errors as Precision. With
 // ZeroDivisionWarn it warns, as scikit-learn 1.2.1 does, only for labels with neither true nor predicted examples.
 func F1(yTrue, yPred []int, opts ...ScoreOption) (Score, error) {
-	r, err := prf("F1", yTrue, yPred, opts, warnFScore)
-	return r.F1, err
+	r, err := prf("F1", yTrue, yPred, 1, opts, warnFScore)
+	return r.F, err
+}
+
+// FBeta is the weighted harmonic mean of precision and recall per label, recall counting β times as much as
+// precision, averaged as WithAverage says: sklearn.metrics.fbeta_score(y_true, y_pred, beta=beta), with the same
+// arguments, warnings and errors as F1.
+//
+//	F_β = (1 + β²)·P·R / (β²·P + R)    (0 when the denominator is 0)
+//
+// β = 1 is F1, β = 0 precision, β = +Inf recall. It returns an error for β < 0 or NaN, as scikit-learn raises.
+func FBeta(yTrue, yPred []int, beta float64, opts ...ScoreOption) (Score, error) {
+	r, err := prf("FBeta", yTrue, yPred, beta, opts, warnFScore)
+	return r.F, err
 }
 
 // PrecisionRecallF1 computes the three scores and the support at once, with the warnings scikit-learn gives
@@ -149,7 +134,14 @@ func F1(yTrue, yPred []int, opts ...ScoreOption) (Score, error) {
 // beta=1). As there, the default average is AverageNone (per-label scores), not AverageBinary.
 func PrecisionRecallF1(yTrue, yPred []int, opts ...ScoreOption) (Scores, error) {
 	opts = append([]ScoreOption{WithAverage(AverageNone)}, opts...)
-	return prf("PrecisionRecallF1", yTrue, yPred, opts, warnPrecision|warnRecall|warnFScore)
+	return prf("PrecisionRecallF1", yTrue, yPred, 1, opts, warnAll)
+}
+
+// PrecisionRecallFBeta is PrecisionRecallF1 with F-beta (see FBeta) in Scores.F:
+// sklearn.metrics.precision_recall_fscore_support(y_true, y_pred, beta=beta).
+func PrecisionRecallFBeta(yTrue, yPred []int, beta float64, opts ...ScoreOption) (Scores, error) {
+	opts = append([]ScoreOption{WithAverage(AverageNone)}, opts...)
+	return prf("PrecisionRecallFBeta", yTrue, yPred, beta, opts, warnAll)
 }
 
 // warnFor are scikit-learn's warn_for tuples.
@@ -159,16 +151,23 @@ const (
 	warnPrecision warnFor = 1 << iota
 	warnRecall
 	warnFScore
+	warnAll = warnPrecision | warnRecall | warnFScore
 )
 
 func checkLabels(fn string, yTrue, yPred []int, weights []float64) error {
+	if len(yTrue) == 0 {
+		return fmt.Errorf("metrics: %s: no examples", fn)
+	}
+	return checkLengths(fn, yTrue, yPred, weights)
+}
+
+// checkLengths checks that the true labels, the predictions and the sample weights (if any) match.
+func checkLengths(fn string, yTrue, yPred []int, weights []float64) error {
 	switch {
-	case len(yTrue) == 0:
-		return fmt.Errorf("training: %s: no examples", fn)
 	case len(yTrue) != len(yPred):
-		return fmt.Errorf("training: %s: %d true labels but %d predictions", fn, len(yTrue), len(yPred))
+		return fmt.Errorf("metrics: %s: %d true labels but %d predictions", fn, len(yTrue), len(yPred))
 	case weights != nil && len(weights) != len(yTrue):
-		return fmt.Errorf("training: %s: %d sample weights for %d examples", fn, len(weights), len(yTrue))
+		return fmt.Errorf("metrics: %s: %d sample weights for %d examples", fn, len(weights), len(yTrue))
 	}
 	return nil
 }
@@ -186,12 +185,7 @@ type labelCounts struct {
 }
 
 func countLabels(yTrue, yPred []int, weights []float64, labels []int) labelCounts {
-	index := make(map[int]int, len(labels))
-	for i, l := range labels {
-		if _, dup := index[l]; !dup {
-			index[l] = i
-		}
-	}
+	index := labelIndex(labels)
 	c := labelCounts{tp: make([]float64, len(labels)), pred: make([]float64, len(labels)),
 		true_: make([]float64, len(labels))}
 	for i := range yTrue {
@@ -214,13 +208,13 @@ func countLabels(yTrue, yPred []int, weights []float64, labels []int) labelCount
 	return c
 }
 
-// prf is precision_recall_fscore_support with scikit-learn 1.2.1's rules.
-func prf(fn string, yTrue, yPred []int, optList []ScoreOption, warn warnFor) (Scores, error) {
-	o := scoreOptions{average: AverageBinary, posLabel: 1}
-	for _, opt := range optList {
-		opt(&o)
-	}
+// prf is precision_recall_fscore_support with scikit-learn 1.2.1's rules, on label slices.
+func prf(fn string, yTrue, yPred []int, beta float64, optList []ScoreOption, warn warnFor) (Scores, error) {
+	o := newScoreOptions(optList)
 	if err := checkLabels(fn, yTrue, yPred, o.sampleWeight); err != nil {
+		return Scores{}, err
+	}
+	if err := checkBeta(fn, beta); err != nil {
 		return Scores{}, err
 	}
 	var warnings []string
@@ -229,36 +223,58 @@ func prf(fn string, yTrue, yPred []int, optList []ScoreOption, warn warnFor) (Sc
 	switch o.average {
 	case AverageBinary:
 		if len(present) > 2 {
-			return Scores{}, fmt.Errorf("training: %s: target is multiclass (labels %v) but average is binary; "+
+			return Scores{}, fmt.Errorf("metrics: %s: target is multiclass (labels %v) but average is binary; "+
 				"choose one of %s, %s, %s, %s", fn, present, AverageMicro, AverageMacro, AverageWeighted, AverageNone)
 		}
 		if !slices.Contains(present, o.posLabel) && len(present) >= 2 {
-			return Scores{}, fmt.Errorf("training: %s: pos_label=%d is not a valid label: it should be one of %v", fn,
+			return Scores{}, fmt.Errorf("metrics: %s: pos_label=%d is not a valid label: it should be one of %v", fn,
 				o.posLabel, present)
 		}
 		labels = []int{o.posLabel}
 	case AverageMicro, AverageMacro, AverageWeighted, AverageNone:
-		if o.posLabel != 1 {
-			warnings = append(warnings, fmt.Sprintf("Note that pos_label (set to %d) is ignored when average != "+
-				"'binary' (got '%s'). You may use labels=[pos_label] to specify a single positive class.",
-				o.posLabel, o.average))
-		}
+		warnings = posLabelIgnored(o)
+	case AverageSamples:
+		return Scores{}, fmt.Errorf("metrics: %s: the samples average needs multilabel targets (indicator "+
+			"matrices: MultilabelPrecisionRecallFBeta); for labels choose one of %s, %s, %s, %s, %s", fn,
+			AverageBinary, AverageMicro, AverageMacro, AverageWeighted, AverageNone)
 	default:
-		return Scores{}, fmt.Errorf("training: %s: unknown average %q; valid ones are %s, %s, %s, %s, %s", fn,
+		return Scores{}, fmt.Errorf("metrics: %s: unknown average %q; valid ones are %s, %s, %s, %s, %s", fn,
 			o.average, AverageBinary, AverageMicro, AverageMacro, AverageWeighted, AverageNone)
 	}
-	if labels == nil {
+	if o.average != AverageBinary && !o.labelsSet {
 		labels = present
 	}
 	if len(labels) == 0 {
-		return Scores{}, fmt.Errorf("training: %s: no labels to score", fn)
+		return Scores{}, fmt.Errorf("metrics: %s: WithLabels needs at least one label", fn)
 	}
 	c := countLabels(yTrue, yPred, o.sampleWeight, labels)
+	return prfFromCounts(c, labels, o, beta, warn, warnings), nil
+}
+
+// posLabelIgnored is scikit-learn's note that pos_label only serves the binary average.
+func posLabelIgnored(o scoreOptions) []string {
+	if !o.posLabelSet || o.posLabel == 1 {
+		return nil
+	}
+	return []string{fmt.Sprintf("Note that pos_label (set to %d) is ignored when average != 'binary' (got '%s'). "+
+		"You may use labels=[pos_label] to specify a single positive class.", o.posLabel, o.average)}
+}
+
+func checkBeta(fn string, beta float64) error {
+	if math.IsNaN(beta) || beta < 0 {
+		return fmt.Errorf("metrics: %s: beta must be >= 0 (or +Inf), got %v", fn, beta)
+	}
+	return nil
+}
+
+// prfFromCounts divides and averages the counts: per label, or per example for AverageSamples (whose weights are
+// the sample weights).
+func prfFromCounts(c labelCounts, labels []int, o scoreOptions, beta float64, warn warnFor,
+	warnings []string) Scores {
 	tp, pred, true_ := c.tp, c.pred, c.true_
 	if o.average == AverageMicro {
 		tp, pred, true_ = []float64{floatsSum(tp)}, []float64{floatsSum(pred)}, []float64{floatsSum(true_)}
 	}
-
 	zd := o.zeroDivision
 	zdValue := 0.0
 	switch zd {
@@ -267,8 +283,9 @@ func prf(fn string, yTrue, yPred []int, optList []ScoreOption, warn warnFor) (Sc
 	case ZeroDivisionNaN:
 		zdValue = math.NaN()
 	}
+	beta2 := beta * beta
 	n := len(tp)
-	precision, recall, f1 := make([]float64, n), make([]float64, n), make([]float64, n)
+	precision, recall, f := make([]float64, n), make([]float64, n), make([]float64, n)
 	var noPred, noTrue, noBoth bool
 	for i := range n {
 		precision[i], recall[i] = zdValue, zdValue
@@ -283,29 +300,38 @@ func prf(fn string, yTrue, yPred []int, optList []ScoreOption, warn warnFor) (Sc
 			noTrue = true
 			noBoth = noBoth || pred[i] == 0
 		}
-		if zd == ZeroDivisionNaN { // scikit-learn ≥ 1.4: 2TP / (2TP + FP + FN).
-			f1[i] = zdValue
-			if denom := true_[i] + pred[i]; denom != 0 {
-				f1[i] = 2 * tp[i] / denom
+		switch {
+		case math.IsInf(beta, 1):
+			f[i] = recall[i]
+		case zd == ZeroDivisionNaN: // scikit-learn ≥ 1.4: (1 + β²)TP / (β²(TP + FN) + TP + FP).
+			f[i] = zdValue
+			if denom := beta2*true_[i] + pred[i]; denom != 0 {
+				f[i] = (1 + beta2) * tp[i] / denom
 			}
-		} else if denom := precision[i] + recall[i]; denom != 0 { // scikit-learn 1.2.1: from P and R.
-			f1[i] = 2 * precision[i] * recall[i] / denom
+		default: // scikit-learn 1.2.1: from P and R.
+			if denom := beta2*precision[i] + recall[i]; denom != 0 {
+				f[i] = (1 + beta2) * precision[i] * recall[i] / denom
+			}
 		}
 	}
 	if zd == ZeroDivisionWarn {
-		warnings = append(warnings, prfWarnings(warn, n, noPred, noTrue, noBoth)...)
+		warnings = append(warnings, prfWarnings(warn, n, noPred, noTrue, noBoth, o.average == AverageSamples)...)
 	}
 
 	res := Scores{Support: c.true_}
-	for _, s := range []*Score{&res.Precision, &res.Recall, &res.F1} {
+	for _, s := range []*Score{&res.Precision, &res.Recall, &res.F} {
 		s.Labels, s.Warnings = labels, warnings
 	}
-	if o.average != AverageMicro {
-		res.Precision.PerLabel, res.Recall.PerLabel, res.F1.PerLabel = precision, recall, f1
+	switch o.average {
+	case AverageMicro:
+	case AverageSamples:
+		res.Support = nil
+	default:
+		res.Precision.PerLabel, res.Recall.PerLabel, res.F.PerLabel = precision, recall, f
 	}
 	switch o.average {
 	case AverageNone:
-		res.Precision.Value, res.Recall.Value, res.F1.Value = math.NaN(), math.NaN(), math.NaN()
+		res.Precision.Value, res.Recall.Value, res.F.Value = math.NaN(), math.NaN(), math.NaN()
 	case AverageWeighted:
 		if floatsSum(true_) == 0 && zd != ZeroDivisionNaN {
 			// scikit-learn 1.2.1: no true example of any scored label.
@@ -314,32 +340,40 @@ func prf(fn string, yTrue, yPred []int, optList []ScoreOption, warn warnFor) (Sc
 				value = 1
 			}
 			if floatsSum(pred) == 0 {
-				res.Precision.Value, res.Recall.Value, res.F1.Value = value, value, value
+				res.Precision.Value, res.Recall.Value, res.F.Value = value, value, value
 			} else {
-				res.Precision.Value, res.Recall.Value, res.F1.Value = 0, value, 0
+				res.Precision.Value, res.Recall.Value, res.F.Value = 0, value, 0
 			}
 			break
 		}
 		res.Precision.Value = nanAverage(precision, true_)
 		res.Recall.Value = nanAverage(recall, true_)
-		res.F1.Value = nanAverage(f1, true_)
+		res.F.Value = nanAverage(f, true_)
+	case AverageSamples:
+		res.Precision.Value = nanAverage(precision, o.sampleWeight)
+		res.Recall.Value = nanAverage(recall, o.sampleWeight)
+		res.F.Value = nanAverage(f, o.sampleWeight)
 	default:
 		res.Precision.Value = nanAverage(precision, nil)
 		res.Recall.Value = nanAverage(recall, nil)
-		res.F1.Value = nanAverage(f1, nil)
+		res.F.Value = nanAverage(f, nil)
 	}
-	return res, nil
+	return res
 }
 
-// prfWarnings builds scikit-learn's UndefinedMetricWarning messages.
-func prfWarnings(warn warnFor, n int, noPred, noTrue, noBoth bool) []string {
+// prfWarnings builds scikit-learn's UndefinedMetricWarning messages; samples says the scores are per example.
+func prfWarnings(warn warnFor, n int, noPred, noTrue, noBoth, samples bool) []string {
+	axis0, axis1 := "sample", "label"
+	if samples {
+		axis0, axis1 = axis1, axis0
+	}
 	msg := func(start, modifier string) string {
-		where := "in labels with"
+		where := "in " + axis1 + "s with"
 		if n == 1 {
 			where = "due to"
 		}
-		return fmt.Sprintf("%s ill-defined and being set to 0.0 %s no %s samples. Use `zero_division` parameter "+
-			"to control this behavior.", start, where, modifier)
+		return fmt.Sprintf("%s ill-defined and being set to 0.0 %s no %s %ss. Use `zero_division` parameter "+
+			"to control this behavior.", start, where, modifier, axis0)
 	}
 	start := func(metric string) string {
 		if warn&warnFScore != 0 {
@@ -417,39 +451,37 @@ func (c Confusion) String() string {
 }
 
 // ConfusionMatrix counts true labels against predictions: sklearn.metrics.confusion_matrix(y_true, y_pred,
-// labels=None, sample_weight=None). WithLabels picks and orders the labels (examples whose true label or
-// prediction is not among them are left out); by default they are the sorted labels present; WithSampleWeight
-// weights the examples. Other options are ignored. It returns an error for empty or mismatched inputs, or when
-// none of the given labels is a true label.
+// labels=None, sample_weight=None, normalize=None). WithLabels picks and orders the labels (examples whose true
+// label or prediction is not among them are left out); by default they are the sorted labels present;
+// WithSampleWeight weights the examples; WithNormalize divides each row, each column or the whole matrix by its
+// sum (a zero sum gives zeros). Other options are ignored.
+//
+// Empty inputs give a matrix of zeros, as scikit-learn: 0×0 without labels, N×N with N labels given. It returns
+// an error for mismatched inputs, WithLabels with no label, or none of the given labels a true label.
 func ConfusionMatrix(yTrue, yPred []int, opts ...ScoreOption) (Confusion, error) {
-	o := scoreOptions{}
-	for _, opt := range opts {
-		opt(&o)
+	o := newScoreOptions(opts)
+	if err := checkLengths("ConfusionMatrix", yTrue, yPred, o.sampleWeight); err != nil {
+		return Confusion{}, err
 	}
-	if err := checkLabels("ConfusionMatrix", yTrue, yPred, o.sampleWeight); err != nil {
+	if err := checkNormalize("ConfusionMatrix", o.normalize); err != nil {
 		return Confusion{}, err
 	}
 	labels := o.labels
-	if labels == nil {
+	if !o.labelsSet {
 		labels = presentLabels(yTrue, yPred)
 	} else {
 		if len(labels) == 0 {
-			return Confusion{}, errors.New("training: ConfusionMatrix: WithLabels needs at least one label")
+			return Confusion{}, errors.New("metrics: ConfusionMatrix: WithLabels needs at least one label")
 		}
-		found := false
+		found := len(yTrue) == 0
 		for _, l := range labels {
 			found = found || slices.Contains(yTrue, l)
 		}
 		if !found {
-			return Confusion{}, fmt.Errorf("training: ConfusionMatrix: none of the labels %v is a true label", labels)
+			return Confusion{}, fmt.Errorf("metrics: ConfusionMatrix: none of the labels %v is a true label", labels)
 		}
 	}
-	index := make(map[int]int, len(labels))
-	for i, l := range labels {
-		if _, dup := index[l]; !dup {
-			index[l] = i
-		}
-	}
+	index := labelIndex(labels)
 	counts := make([][]float64, len(labels))
 	for i := range counts {
 		counts[i] = make([]float64, len(labels))
@@ -466,5 +498,65 @@ func ConfusionMatrix(yTrue, yPred []int, opts ...ScoreOption) (Confusion, error)
 		}
 		counts[it][ip] += w
 	}
+	normalizeConfusion(counts, o.normalize)
 	return Confusion{Labels: slices.Clone(labels), Counts: counts}, nil
+}
+
+// labelIndex maps each label to its first position.
+func labelIndex(labels []int) map[int]int {
+	index := make(map[int]int, len(labels))
+	for i, l := range labels {
+		if _, dup := index[l]; !dup {
+			index[l] = i
+		}
+	}
+	return index
+}
+
+func checkNormalize(fn string, n Normalize) error {
+	switch n {
+	case NormalizeNone, NormalizeTrue, NormalizePred, NormalizeAll:
+		return nil
+	}
+	return fmt.Errorf("metrics: %s: unknown normalization %q; valid ones are %q, %q, %q and none (\"\")", fn, n,
+		NormalizeTrue, NormalizePred, NormalizeAll)
+}
+
+// normalizeConfusion divides by row, column or total sums, 0/0 giving 0 (scikit-learn's nan_to_num).
+func normalizeConfusion(m [][]float64, n Normalize) {
+	div := func(x, d float64) float64 {
+		if d == 0 {
+			return 0
+		}
+		return x / d
+	}
+	switch n {
+	case NormalizeTrue:
+		for _, row := range m {
+			s := floatsSum(row)
+			for j := range row {
+				row[j] = div(row[j], s)
+			}
+		}
+	case NormalizePred:
+		for j := range m {
+			s := 0.0
+			for i := range m {
+				s += m[i][j]
+			}
+			for i := range m {
+				m[i][j] = div(m[i][j], s)
+			}
+		}
+	case NormalizeAll:
+		s := 0.0
+		for _, row := range m {
+			s += floatsSum(row)
+		}
+		for _, row := range m {
+			for j := range row {
+				row[j] = div(row[j], s)
+			}
+		}
+	}
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Golden values of scikit-learn's zero_division=np.nan (scikit-learn >= 1.4) for lossbook's training package.
+"""Golden values of scikit-learn's zero_division=np.nan (scikit-learn >= 1.4) for lossbook's metrics package.
 
 Debian's scikit-learn 1.2.1 (gen_metrics.py) has no NaN option, so this script runs with a newer scikit-learn,
 wherever one is installed:
 
-    python3 training/testdata/gen_sklearn_nan.py > training/testdata/sklearn_nan.json
+    python3 metrics/testdata/gen_sklearn_nan.py > metrics/testdata/sklearn_nan.json
 
 It takes every case of gen_metrics.py that sets zero_division=0 and runs it with zero_division=np.nan instead,
 recording the values ("nan" for NaN), the warnings, the scikit-learn version, the command and the date.
@@ -35,7 +35,7 @@ def main():
         "source": "sklearn.metrics with zero_division=np.nan",
         "sklearn_version": sklearn.__version__,
         "python_version": sys.version.split()[0],
-        "command": "python3 training/testdata/gen_sklearn_nan.py > training/testdata/sklearn_nan.json",
+        "command": "python3 metrics/testdata/gen_sklearn_nan.py > metrics/testdata/sklearn_nan.json",
         "date": datetime.date.today().isoformat(),
         "cases": cases,
     }

@@ -1,7 +1,8 @@
-package training
+package metrics
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"slices"
@@ -116,7 +117,7 @@ func TestCorpusBLEUShortHypothesis(t *testing.T) {
 	// effective order the mean runs over orders 1..3 only: 100·BP with BP = exp(1 − 6/3).
 	short, _ := CorpusBLEU([]string{"the cat sat"}, [][]string{{"the cat sat on the mat"}}, BLEUOptions{})
 	eff, _ := CorpusBLEU([]string{"the cat sat"}, [][]string{{"the cat sat on the mat"}},
-		BLEUOptions{EffectiveOrder: true})
+		BLEUOptions{EffectiveOrder: new(true)})
 	if short.Score != 0 || !near(eff.Score, 100*math.Exp(-1), closeBLEU) ||
 		!strings.Contains(eff.Signature, "eff:yes") {
 		t.Errorf("short hypothesis: %v (want 0); with effective order %v %s (want %v, eff:yes)", short.Score,
@@ -139,7 +140,7 @@ func TestCorpusBLEUEdgeCases(t *testing.T) {
 		// An empty reference is a reference of length 0: for "the cat sat" (3 tokens), |3−6| = |3−0|, a tie, so the
 		// shorter, 0, is the reference length and BP = 1; with effective order (orders 1..3 all match) 100.
 		{"empty reference tie", []string{"the cat sat"}, [][]string{{"the cat sat on the mat"}, {""}},
-			BLEUOptions{EffectiveOrder: true}, 100, 1},
+			BLEUOptions{EffectiveOrder: new(true)}, 100, 1},
 		// Identical sentences of 4+ tokens: 100.
 		{"identical", []string{"a b c d e"}, [][]string{{"a b c d e"}}, BLEUOptions{}, 100, 1},
 		// Lowercasing: "THE CAT SAT ON" matches "the cat sat on" only with Lowercase.
@@ -148,8 +149,8 @@ func TestCorpusBLEUEdgeCases(t *testing.T) {
 		// tok:none keeps "dog." as one token: 1-grams 1/2 ("the"), no higher-order match, "dog." ≠ "dog";
 		// with 13a, "the dog." and "the dog ." are the same 3 tokens, but orders 4 have no n-gram: 0.
 		{"tok none", []string{"the dog."}, [][]string{{"the dog ."}}, BLEUOptions{Tokenize: "none",
-			EffectiveOrder: true}, bleuFromPrecisions(math.Exp(1-3.0/2), 50, 100.0/(2*1)), math.Exp(1 - 3.0/2)},
-		{"tok 13a", []string{"the dog."}, [][]string{{"the dog ."}}, BLEUOptions{EffectiveOrder: true}, 100, 1},
+			EffectiveOrder: new(true)}, bleuFromPrecisions(math.Exp(1-3.0/2), 50, 100.0/(2*1)), math.Exp(1 - 3.0/2)},
+		{"tok 13a", []string{"the dog."}, [][]string{{"the dog ."}}, BLEUOptions{EffectiveOrder: new(true)}, 100, 1},
 	} {
 		b, err := CorpusBLEU(tc.hyps, tc.refs, tc.opts)
 		if err != nil {
@@ -175,7 +176,7 @@ func TestCorpusBLEUErrors(t *testing.T) {
 	}{
 		{"lengths", []string{"a", "b"}, [][]string{{"a"}}, BLEUOptions{}, "reference stream 0 has 1 segments"},
 		{"no streams", []string{"a"}, nil, BLEUOptions{}, "no reference streams"},
-		{"tokenizer", []string{"a"}, [][]string{{"a"}}, BLEUOptions{Tokenize: "intl"}, `unknown tokenizer "intl"`},
+		{"tokenizer", []string{"a"}, [][]string{{"a"}}, BLEUOptions{Tokenize: "zh"}, `unknown tokenizer "zh"`},
 		{"smoothing", []string{"a"}, [][]string{{"a"}}, BLEUOptions{SmoothMethod: "add-one"}, `unknown smooth method`},
 	} {
 		_, err := CorpusBLEU(tc.hyps, tc.refs, tc.opts)
@@ -189,22 +190,45 @@ func TestCorpusBLEUErrors(t *testing.T) {
 type sacrebleuGolden struct {
 	SacrebleuVersion string `json:"sacrebleu_version"`
 	Command          string
-	Cases            []struct {
-		Name       string
-		Hyps       []string
-		Refs       [][]string
-		Kwargs     map[string]any
-		Score      float64
-		Counts     []int
-		Totals     []int
-		Precisions []float64
-		BP         float64
-		SysLen     int `json:"sys_len"`
-		RefLen     int `json:"ref_len"`
-		Signature  string
-		String     string
+	// Corpora are the corpora that cases name in Corpus instead of listing their hypotheses and references.
+	Corpora map[string]struct {
+		Hyps []string
+		Refs [][]string
 	}
-	Tokenizer13a []struct{ Line, Tokens string } `json:"tokenizer_13a"`
+	Cases        []bleuCase
+	SentenceBLEU []bleuCase `json:"sentence_bleu"`
+	CHRF         []struct {
+		Name      string
+		Corpus    string
+		Sentence  bool
+		Hyps      []string
+		Refs      [][]string
+		Kwargs    map[string]any
+		Score     float64
+		Stats     []int
+		Signature string
+		String    string
+	}
+	Tokenizer13a  []struct{ Line, Tokens string } `json:"tokenizer_13a"`
+	TokenizerIntl []struct{ Line, Tokens string } `json:"tokenizer_intl"`
+	TokenizerChar []struct{ Line, Tokens string } `json:"tokenizer_char"`
+}
+
+type bleuCase struct {
+	Name       string
+	Corpus     string
+	Hyps       []string
+	Refs       [][]string
+	Kwargs     map[string]any
+	Score      float64
+	Counts     []float64 // sacrebleu adds add-k's k to them, as floats.
+	Totals     []float64
+	Precisions []float64
+	BP         float64
+	SysLen     int `json:"sys_len"`
+	RefLen     int `json:"ref_len"`
+	Signature  string
+	String     string
 }
 
 func loadSacrebleuGolden(t *testing.T) *sacrebleuGolden {
@@ -221,61 +245,234 @@ func loadSacrebleuGolden(t *testing.T) *sacrebleuGolden {
 		t.Errorf("testdata/sacrebleu.json comes from sacrebleu %s, SacreBLEUVersion is %s", g.SacrebleuVersion,
 			SacreBLEUVersion)
 	}
+	corpus := func(name string, hyps *[]string, refs *[][]string) {
+		if name == "" {
+			return
+		}
+		c, ok := g.Corpora[name]
+		if !ok {
+			t.Fatalf("testdata/sacrebleu.json: no corpus %q", name)
+		}
+		*hyps, *refs = c.Hyps, c.Refs
+	}
+	for i := range g.Cases {
+		corpus(g.Cases[i].Corpus, &g.Cases[i].Hyps, &g.Cases[i].Refs)
+	}
+	for i := range g.CHRF {
+		corpus(g.CHRF[i].Corpus, &g.CHRF[i].Hyps, &g.CHRF[i].Refs)
+	}
 	return &g
 }
 
-// TestCorpusBLEUMatchesSacrebleu replays the cases sacrebleu scored: the hand-worked ones above and a generated
-// corpus of 300 sentences with two reference streams, for each option.
+// bleuOptionsFrom maps sacrebleu's keyword arguments (BLEU's or sentence_bleu's) to BLEUOptions.
+func bleuOptionsFrom(t *testing.T, name string, kwargs map[string]any) BLEUOptions {
+	var o BLEUOptions
+	for k, v := range kwargs {
+		switch k {
+		case "lowercase":
+			o.Lowercase = v.(bool)
+		case "tokenize":
+			o.Tokenize = v.(string)
+		case "smooth_method":
+			o.SmoothMethod = v.(string)
+		case "smooth_value":
+			o.SmoothValue = new(v.(float64))
+		case "max_ngram_order":
+			o.MaxNgramOrder = int(v.(float64))
+		case "effective_order", "use_effective_order":
+			o.EffectiveOrder = new(v.(bool))
+		default:
+			t.Fatalf("%s: unknown argument %q", name, k)
+		}
+	}
+	return o
+}
+
+// checkBLEUCase compares a score with sacrebleu's.
+func checkBLEUCase(t *testing.T, c bleuCase, b BLEU, smoothValue *float64) {
+	t.Helper()
+	counts, totals := slices.Clone(c.Counts), slices.Clone(c.Totals)
+	if strings.Contains(c.Signature, "smooth:add-k") {
+		// sacrebleu adds k to its lists of counts and totals in place (orders 2 and up) and reports them so;
+		// lossbook reports the raw statistics.
+		k := 1.0
+		if smoothValue != nil {
+			k = *smoothValue
+		}
+		for n := 1; n < len(counts); n++ {
+			counts[n] -= k
+			totals[n] -= k
+		}
+	}
+	if !near(b.Score, c.Score, closeBLEU) || !slices.Equal(intsToFloats(b.Counts), counts) ||
+		!slices.Equal(intsToFloats(b.Totals), totals) || !nearAll(b.Precisions, c.Precisions, closeBLEU) ||
+		!near(b.BP, c.BP, closeBLEU) || b.SysLen != c.SysLen || b.RefLen != c.RefLen || b.Signature != c.Signature ||
+		b.String() != c.String {
+		t.Errorf("%s:\n  got       %s %v %v %s\n  sacrebleu %s %v %v %s", c.Name, b, b.Counts, b.Totals, b.Signature,
+			c.String, counts, totals, c.Signature)
+	}
+}
+
+func intsToFloats(xs []int) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+// TestCorpusBLEUMatchesSacrebleu replays the cases sacrebleu scored: the hand-worked ones above, sacrebleu's
+// README example, raw_corpus_bleu with a floor of 0 (issue 10), and a generated corpus of 300 sentences with two
+// reference streams, for each option and tokenizer.
 func TestCorpusBLEUMatchesSacrebleu(t *testing.T) {
 	g := loadSacrebleuGolden(t)
 	t.Logf("golden: sacrebleu %s, %d cases (%s)", g.SacrebleuVersion, len(g.Cases), g.Command)
 	for _, c := range g.Cases {
-		var o BLEUOptions
-		for k, v := range c.Kwargs {
-			switch k {
-			case "lowercase":
-				o.Lowercase = v.(bool)
-			case "tokenize":
-				o.Tokenize = v.(string)
-			case "smooth_method":
-				o.SmoothMethod = v.(string)
-			case "smooth_value":
-				o.SmoothValue = v.(float64)
-			case "max_ngram_order":
-				o.MaxNgramOrder = int(v.(float64))
-			case "effective_order":
-				o.EffectiveOrder = v.(bool)
-			default:
-				t.Fatalf("%s: unknown argument %q", c.Name, k)
-			}
-		}
+		o := bleuOptionsFrom(t, c.Name, c.Kwargs)
 		b, err := CorpusBLEU(c.Hyps, c.Refs, o)
 		if err != nil {
 			t.Errorf("%s: %v", c.Name, err)
 			continue
 		}
-		if o.SmoothMethod == "add-k" {
-			// sacrebleu adds k to its lists of counts and totals in place (orders 2 and up) and reports them so;
-			// lossbook reports the raw statistics.
-			for n := 1; n < len(c.Counts); n++ {
-				c.Counts[n]--
-				c.Totals[n]--
+		checkBLEUCase(t, c, b, o.SmoothValue)
+	}
+}
+
+// TestSentenceBLEUMatchesSacrebleu replays sacrebleu.sentence_bleu on generated sentences, with and without
+// effective order, for each smoothing and tokenizer.
+func TestSentenceBLEUMatchesSacrebleu(t *testing.T) {
+	g := loadSacrebleuGolden(t)
+	for _, c := range g.SentenceBLEU {
+		o := bleuOptionsFrom(t, c.Name, c.Kwargs)
+		refs := make([]string, len(c.Refs))
+		for i, stream := range c.Refs {
+			refs[i] = stream[0]
+		}
+		b, err := SentenceBLEU(c.Hyps[0], refs, o)
+		if err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+			continue
+		}
+		checkBLEUCase(t, c, b, o.SmoothValue)
+	}
+}
+
+// TestCHRFMatchesSacrebleu replays sacrebleu's CHRF (corpus and sentence scores, summed statistics, signatures)
+// on its README example (chrF2 = 59.73), a generated corpus, Unicode lines and single sentences, for each option.
+func TestCHRFMatchesSacrebleu(t *testing.T) {
+	g := loadSacrebleuGolden(t)
+	for _, c := range g.CHRF {
+		var o CHRFOptions
+		for k, v := range c.Kwargs {
+			switch k {
+			case "char_order":
+				o.CharOrder = new(int(v.(float64)))
+			case "word_order":
+				o.WordOrder = int(v.(float64))
+			case "beta":
+				o.Beta = new(v.(float64))
+			case "lowercase":
+				o.Lowercase = v.(bool)
+			case "whitespace":
+				o.Whitespace = v.(bool)
+			case "eps_smoothing":
+				o.EpsSmoothing = v.(bool)
+			default:
+				t.Fatalf("%s: unknown argument %q", c.Name, k)
 			}
 		}
-		if !near(b.Score, c.Score, closeBLEU) || !slices.Equal(b.Counts, c.Counts) || !slices.Equal(b.Totals, c.Totals) ||
-			!nearAll(b.Precisions, c.Precisions, closeBLEU) || !near(b.BP, c.BP, closeBLEU) || b.SysLen != c.SysLen ||
-			b.RefLen != c.RefLen || b.Signature != c.Signature || b.String() != c.String {
-			t.Errorf("%s:\n  got       %s %v %v %s\n  sacrebleu %s %v %v %s", c.Name, b, b.Counts, b.Totals, b.Signature,
-				c.String, c.Counts, c.Totals, c.Signature)
+		var got CHRF
+		var err error
+		if c.Sentence {
+			refs := make([]string, len(c.Refs))
+			for i, stream := range c.Refs {
+				refs[i] = stream[0]
+			}
+			got, err = SentenceCHRF(c.Hyps[0], refs, o)
+		} else {
+			got, err = CorpusCHRF(c.Hyps, c.Refs, o)
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+			continue
+		}
+		if !near(got.Score, c.Score, closeBLEU) || !slices.Equal(got.Stats, c.Stats) || got.Signature != c.Signature ||
+			got.String() != c.String {
+			t.Errorf("%s:\n  got       %s %v %s (%.17g)\n  sacrebleu %s %v %s (%.17g)", c.Name, got, got.Stats,
+				got.Signature, got.Score, c.String, c.Stats, c.Signature, c.Score)
 		}
 	}
 }
 
-// TestTokenize13aMatchesSacrebleu compares Tokenize13a with sacrebleu's Tokenizer13a on tricky and generated lines.
-func TestTokenize13aMatchesSacrebleu(t *testing.T) {
-	for _, c := range loadSacrebleuGolden(t).Tokenizer13a {
-		if got := Tokenize13a(c.Line); got != c.Tokens {
-			t.Errorf("Tokenize13a(%q)\n  = %q\nsacrebleu %q", c.Line, got, c.Tokens)
+// TestTokenizersMatchSacrebleu compares Tokenize13a, TokenizeIntl and TokenizeChar with sacrebleu's tokenizers on
+// tricky, Unicode and generated lines.
+func TestTokenizersMatchSacrebleu(t *testing.T) {
+	g := loadSacrebleuGolden(t)
+	for _, tc := range []struct {
+		name  string
+		fn    func(string) string
+		cases []struct{ Line, Tokens string }
+	}{{"Tokenize13a", Tokenize13a, g.Tokenizer13a}, {"TokenizeIntl", TokenizeIntl, g.TokenizerIntl},
+		{"TokenizeChar", TokenizeChar, g.TokenizerChar}} {
+		if len(tc.cases) == 0 {
+			t.Errorf("%s: no golden lines", tc.name)
 		}
+		for _, c := range tc.cases {
+			if got := tc.fn(c.Line); got != c.Tokens {
+				t.Errorf("%s(%q)\n  = %q\nsacrebleu %q", tc.name, c.Line, got, c.Tokens)
+			}
+		}
+	}
+}
+
+// TestBLEUSmoothValueZero: a floor (or add-k) of 0 is a real setting, not "the default" (issue 10): sacrebleu's
+// raw_corpus_bleu(hyps, refs, 0.0) is 0 where a floor of 0.1 gives 20.21. Before, a zero SmoothValue meant 0.1.
+func TestBLEUSmoothValueZero(t *testing.T) {
+	hyps, refs := []string{"the cat sat on the mat today", "a dog"}, [][]string{{"the cat is on the mat", "a big dog"}}
+	raw := func(v *float64) BLEU {
+		b, err := CorpusBLEU(hyps, refs, BLEUOptions{Tokenize: "none", SmoothMethod: "floor", SmoothValue: v,
+			EffectiveOrder: new(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	zero, unset := raw(new(0.0)), raw(nil)
+	// Unset: floor 0.1 on the 4-gram order (0 of 4 match): precisions 7/9, 3/7, 1/5 and 100·0.1/4 %.
+	want := bleuFromPrecisions(1, 700.0/9, 300.0/7, 20, 2.5)
+	if zero.Score != 0 || !strings.Contains(zero.Signature, "smooth:floor[0.00]") || !near(unset.Score, want, closeBLEU) ||
+		!strings.Contains(unset.Signature, "smooth:floor[0.10]") {
+		t.Errorf("floor 0: %v %s (want 0, floor[0.00]); unset: %v %s (want %v, floor[0.10])", zero.Score,
+			zero.Signature, unset.Score, unset.Signature, want)
+	}
+	t.Logf("floor 0: %s; floor unset (0.1): %s", zero, unset)
+	for _, v := range []float64{-1, math.NaN(), math.Inf(1)} {
+		if _, err := CorpusBLEU(hyps, refs, BLEUOptions{SmoothMethod: "floor", SmoothValue: new(v)}); err == nil ||
+			!strings.Contains(err.Error(), "SmoothValue must be a finite number >= 0") {
+			t.Errorf("SmoothValue %v: %v, want an error", v, err)
+		}
+	}
+}
+
+// TestSacrebleuReadme checks sacrebleu's own documented example (its README, "Using the Python API"), whose
+// numbers are printed there: BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18),
+// chrF2 = 59.73, and 29.44 with the first reference of the first stream empty.
+func TestSacrebleuReadme(t *testing.T) {
+	refs := [][]string{
+		{"The dog bit the man.", "It was not unexpected.", "The man bit him first."},
+		{"The dog had bit the man.", "No one was surprised.", "The man had bitten the dog."},
+	}
+	sys := []string{"The dog bit the man.", "It wasn't surprising.", "The man had just bitten him."}
+	bleu, err1 := CorpusBLEU(sys, refs, BLEUOptions{})
+	chrf, err2 := CorpusCHRF(sys, refs, CHRFOptions{})
+	refs[0][0] = ""
+	varRefs, err3 := CorpusBLEU(sys, refs, BLEUOptions{})
+	if err := errors.Join(err1, err2, err3); err != nil {
+		t.Fatal(err)
+	}
+	if bleu.String() != "BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)" ||
+		chrf.String() != "chrF2 = 59.73" ||
+		varRefs.String() != "BLEU = 29.44 82.4/42.9/27.3/12.5 (BP = 0.889 ratio = 0.895 hyp_len = 17 ref_len = 19)" {
+		t.Errorf("got\n  %s\n  %s\n  %s", bleu, chrf, varRefs)
 	}
 }

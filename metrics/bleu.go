@@ -1,13 +1,11 @@
-package training
+package metrics
 
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 )
 
 // SacreBLEUVersion is the sacrebleu release whose BLEU CorpusBLEU follows, as its signature reports it.
@@ -17,21 +15,28 @@ import (
 const SacreBLEUVersion = "2.6.0"
 
 // BLEUOptions are sacrebleu.metrics.BLEU's arguments. The zero value is sacrebleu's default:
-// BLEU(lowercase=False, tokenize='13a', smooth_method='exp', max_ngram_order=4, effective_order=False).
+// BLEU(lowercase=False, tokenize='13a', smooth_method='exp', smooth_value=None, max_ngram_order=4,
+// effective_order=False) for CorpusBLEU, and sentence_bleu's defaults (the same with effective order) for
+// SentenceBLEU. Where zero is a legal value, an unset option is a nil pointer: SmoothValue: new(0.0) asks for
+// floor smoothing with the value 0, as sacrebleu's smooth_value=0.0, while nil means the method's default.
 type BLEUOptions struct {
 	// Lowercase lowercases hypotheses and references first (Go's strings.ToLower, which agrees with Python's
 	// str.lower except for the few characters whose lowercase is longer, such as "İ").
 	Lowercase bool
-	// Tokenize is "13a" (the default, mteval-v13a's tokenizer, used by WMT) or "none" (split at white space).
+	// Tokenize is "13a" (the default, mteval-v13a's tokenizer, used by WMT), "intl" (mteval-v14's international
+	// tokenizer, on Unicode punctuation and symbols), "char" (every character a token) or "none" (split at white
+	// space). See Tokenize13a, TokenizeIntl and TokenizeChar.
 	Tokenize string
 	// SmoothMethod is "exp" (the default: NIST's, for orders with no match), "floor", "add-k" or "none".
 	SmoothMethod string
-	// SmoothValue is the value of "floor" (default 0.1) and "add-k" (default 1); 0 means the default.
-	SmoothValue float64
-	// MaxNgramOrder is the largest n-gram order (default 4).
+	// SmoothValue is the value of "floor" and "add-k": nil takes sacrebleu's defaults, 0.1 and 1; any finite
+	// value >= 0, 0 included, is used as given. Other methods ignore it.
+	SmoothValue *float64
+	// MaxNgramOrder is the largest n-gram order: 0 means sacrebleu's 4; it must be >= 1 otherwise.
 	MaxNgramOrder int
-	// EffectiveOrder stops at the largest order with n-grams in the hypotheses (for sentence-level BLEU).
-	EffectiveOrder bool
+	// EffectiveOrder stops at the largest order with n-grams in the hypotheses (for sentence-level BLEU): nil
+	// means false for CorpusBLEU and true for SentenceBLEU, as sacrebleu.
+	EffectiveOrder *bool
 }
 
 // BLEU is a corpus BLEU score and its sufficient statistics, as sacrebleu's BLEUScore.
@@ -76,20 +81,55 @@ func (b BLEU) String() string {
 // It returns an error for unknown options, no reference stream, or streams of different lengths (sacrebleu
 // silently truncates to the shortest).
 func CorpusBLEU(hypotheses []string, references [][]string, opts BLEUOptions) (BLEU, error) {
-	o, smoothValue, err := opts.normalize()
+	o, err := opts.resolve("CorpusBLEU", false)
 	if err != nil {
 		return BLEU{}, err
 	}
 	if len(references) == 0 {
-		return BLEU{}, fmt.Errorf("training: CorpusBLEU: no reference streams")
+		return BLEU{}, fmt.Errorf("metrics: CorpusBLEU: no reference streams")
 	}
 	for k, stream := range references {
 		if len(stream) != len(hypotheses) {
-			return BLEU{}, fmt.Errorf("training: CorpusBLEU: reference stream %d has %d segments, there are %d "+
+			return BLEU{}, fmt.Errorf("metrics: CorpusBLEU: reference stream %d has %d segments, there are %d "+
 				"hypotheses", k, len(stream), len(hypotheses))
 		}
 	}
-	n := o.MaxNgramOrder
+	return o.corpus(hypotheses, references), nil
+}
+
+// SentenceBLEU scores one hypothesis against its references as sacrebleu.sentence_bleu(hypothesis, references)
+// does: the statistics of that one segment, with effective order unless opts.EffectiveOrder says otherwise (BLEU
+// is a corpus metric; at the sentence level most 4-grams are missing). Averaging sentence BLEU over a corpus is
+// not corpus BLEU. It returns an error for unknown options or no reference.
+func SentenceBLEU(hypothesis string, references []string, opts BLEUOptions) (BLEU, error) {
+	o, err := opts.resolve("SentenceBLEU", true)
+	if err != nil {
+		return BLEU{}, err
+	}
+	if len(references) == 0 {
+		return BLEU{}, fmt.Errorf("metrics: SentenceBLEU: no reference")
+	}
+	streams := make([][]string, len(references))
+	for i, r := range references {
+		streams[i] = []string{r}
+	}
+	return o.corpus([]string{hypothesis}, streams), nil
+}
+
+// bleuConfig is BLEUOptions with the defaults filled in.
+type bleuConfig struct {
+	lowercase      bool
+	tokenize       string
+	tokenizer      func(string) string
+	smoothMethod   string
+	smoothValue    float64
+	maxOrder       int
+	effectiveOrder bool
+}
+
+// corpus computes BLEU over checked streams.
+func (o bleuConfig) corpus(hypotheses []string, references [][]string) BLEU {
+	n := o.maxOrder
 	counts, totals := make([]int, n), make([]int, n)
 	sysLen, refLen := 0, 0
 	for i, hyp := range hypotheses {
@@ -110,64 +150,70 @@ func CorpusBLEU(hypotheses []string, references [][]string, opts BLEUOptions) (B
 			counts[ng.order-1] += min(c, refNgrams[ng])
 		}
 	}
-	b := computeBLEU(counts, totals, sysLen, refLen, o, smoothValue)
+	b := computeBLEU(counts, totals, sysLen, refLen, o)
 	b.Signature = o.signature(len(references))
-	return b, nil
+	return b
 }
 
-// normalize fills in the defaults and checks the options.
-func (o BLEUOptions) normalize() (BLEUOptions, float64, error) {
-	if o.Tokenize == "" {
-		o.Tokenize = "13a"
+// resolve fills in the defaults and checks the options; eff is the default of EffectiveOrder.
+func (opts BLEUOptions) resolve(fn string, eff bool) (bleuConfig, error) {
+	o := bleuConfig{lowercase: opts.Lowercase, tokenize: opts.Tokenize, smoothMethod: opts.SmoothMethod,
+		maxOrder: opts.MaxNgramOrder, effectiveOrder: eff}
+	if o.tokenize == "" {
+		o.tokenize = "13a"
 	}
-	if o.SmoothMethod == "" {
-		o.SmoothMethod = "exp"
+	if o.smoothMethod == "" {
+		o.smoothMethod = "exp"
 	}
-	if o.MaxNgramOrder == 0 {
-		o.MaxNgramOrder = 4
+	if o.maxOrder == 0 {
+		o.maxOrder = 4
 	}
-	if o.Tokenize != "13a" && o.Tokenize != "none" {
-		return o, 0, fmt.Errorf("training: CorpusBLEU: unknown tokenizer %q; valid ones are 13a, none", o.Tokenize)
+	if opts.EffectiveOrder != nil {
+		o.effectiveOrder = *opts.EffectiveOrder
 	}
-	if o.MaxNgramOrder < 1 {
-		return o, 0, fmt.Errorf("training: CorpusBLEU: MaxNgramOrder must be >= 1, got %d", o.MaxNgramOrder)
+	var ok bool
+	if o.tokenizer, ok = bleuTokenizers[o.tokenize]; !ok {
+		return o, fmt.Errorf("metrics: %s: unknown tokenizer %q; valid ones are 13a, intl, char, none", fn,
+			o.tokenize)
 	}
-	smoothValue := o.SmoothValue
-	switch o.SmoothMethod {
+	if o.maxOrder < 1 {
+		return o, fmt.Errorf("metrics: %s: MaxNgramOrder must be >= 1 (or 0 for 4), got %d", fn, o.maxOrder)
+	}
+	switch o.smoothMethod {
 	case "exp", "none":
 	case "floor":
-		if smoothValue == 0 {
-			smoothValue = 0.1
-		}
+		o.smoothValue = 0.1
 	case "add-k":
-		if smoothValue == 0 {
-			smoothValue = 1
-		}
+		o.smoothValue = 1
 	default:
-		return o, 0, fmt.Errorf("training: CorpusBLEU: unknown smooth method %q; valid ones are exp, floor, add-k, "+
-			"none", o.SmoothMethod)
+		return o, fmt.Errorf("metrics: %s: unknown smooth method %q; valid ones are exp, floor, add-k, none", fn,
+			o.smoothMethod)
 	}
-	return o, smoothValue, nil
+	if v := opts.SmoothValue; v != nil {
+		if math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0 {
+			return o, fmt.Errorf("metrics: %s: SmoothValue must be a finite number >= 0, got %v", fn, *v)
+		}
+		if o.smoothMethod == "floor" || o.smoothMethod == "add-k" {
+			o.smoothValue = *v
+		}
+	}
+	return o, nil
+}
+
+// bleuTokenizers are the tokenizers by sacrebleu's names; nil is "none".
+var bleuTokenizers = map[string]func(string) string{
+	"13a": Tokenize13a, "intl": TokenizeIntl, "char": TokenizeChar, "none": nil,
 }
 
 // signature is sacrebleu's BLEU signature.
-func (o BLEUOptions) signature(nrefs int) string {
-	smooth := o.SmoothMethod
-	switch smooth {
-	case "floor":
-		smooth += fmt.Sprintf("[%.2f]", valueOr(o.SmoothValue, 0.1))
-	case "add-k":
-		smooth += fmt.Sprintf("[%.2f]", valueOr(o.SmoothValue, 1))
+func (o bleuConfig) signature(nrefs int) string {
+	smooth := o.smoothMethod
+	if smooth == "floor" || smooth == "add-k" {
+		smooth += fmt.Sprintf("[%.2f]", o.smoothValue)
 	}
-	return fmt.Sprintf("nrefs:%d|case:%s|eff:%s|tok:%s|smooth:%s|version:%s", nrefs, choose(o.Lowercase, "lc", "mixed"),
-		choose(o.EffectiveOrder, "yes", "no"), o.Tokenize, smooth, SacreBLEUVersion)
-}
-
-func valueOr(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
+	return fmt.Sprintf("nrefs:%d|case:%s|eff:%s|tok:%s|smooth:%s|version:%s", nrefs,
+		choose(o.lowercase, "lc", "mixed"), choose(o.effectiveOrder, "yes", "no"), o.tokenize, smooth,
+		SacreBLEUVersion)
 }
 
 func choose(cond bool, yes, no string) string {
@@ -179,13 +225,13 @@ func choose(cond bool, yes, no string) string {
 
 // preprocess is sacrebleu's _preprocess_segment (lowercase optionally, right-strip, tokenize) followed by the
 // split into tokens.
-func (o BLEUOptions) preprocess(s string) []string {
-	if o.Lowercase {
+func (o bleuConfig) preprocess(s string) []string {
+	if o.lowercase {
 		s = strings.ToLower(s)
 	}
 	s = strings.TrimRightFunc(s, pyIsSpace)
-	if o.Tokenize == "13a" {
-		s = Tokenize13a(s)
+	if o.tokenizer != nil {
+		s = o.tokenizer(s)
 	}
 	return pyFields(s)
 }
@@ -233,8 +279,8 @@ func closestRefLen(hypLen int, refLens []int) int {
 }
 
 // computeBLEU is sacrebleu's BLEU.compute_bleu.
-func computeBLEU(counts, totals []int, sysLen, refLen int, o BLEUOptions, smoothValue float64) BLEU {
-	n := o.MaxNgramOrder
+func computeBLEU(counts, totals []int, sysLen, refLen int, o bleuConfig) BLEU {
+	n := o.maxOrder
 	b := BLEU{Counts: slices.Clone(counts), Totals: slices.Clone(totals), Precisions: make([]float64, n),
 		SysLen: sysLen, RefLen: refLen, BP: 1}
 	if sysLen < refLen {
@@ -253,24 +299,24 @@ func computeBLEU(counts, totals []int, sysLen, refLen int, o BLEUOptions, smooth
 	smoothMteval := 1.0
 	effOrder := n
 	for order := 1; order <= n; order++ {
-		if o.SmoothMethod == "add-k" && order > 1 {
-			correct[order-1] += smoothValue
-			total[order-1] += smoothValue
+		if o.smoothMethod == "add-k" && order > 1 {
+			correct[order-1] += o.smoothValue
+			total[order-1] += o.smoothValue
 		}
 		if total[order-1] == 0 {
 			break
 		}
-		if o.EffectiveOrder {
+		if o.effectiveOrder {
 			effOrder = order
 		}
 		switch {
 		case correct[order-1] != 0:
 			b.Precisions[order-1] = 100 * correct[order-1] / total[order-1]
-		case o.SmoothMethod == "exp":
+		case o.smoothMethod == "exp":
 			smoothMteval *= 2
 			b.Precisions[order-1] = 100 / (smoothMteval * total[order-1])
-		case o.SmoothMethod == "floor":
-			b.Precisions[order-1] = 100 * smoothValue / total[order-1]
+		case o.smoothMethod == "floor":
+			b.Precisions[order-1] = 100 * o.smoothValue / total[order-1]
 		}
 	}
 	logSum := 0.0
@@ -284,48 +330,3 @@ func computeBLEU(counts, totals []int, sysLen, refLen int, o BLEUOptions, smooth
 	b.Score = b.BP * math.Exp(logSum/float64(effOrder))
 	return b
 }
-
-// The regular expressions of mteval-v13a's language-dependent tokenization, as sacrebleu's TokenizerRegexp.
-var tokenizer13a = []struct {
-	re   *regexp.Regexp
-	repl string
-}{
-	// Symbols and punctuation become tokens: { | } ~ [ \ ] ^ _ ` space ! " # $ % & ( ) * + : ; < = > ? @ /.
-	{regexp.MustCompile(`([{-~\[-\x60 -&(-+:-@/])`), " ${1} "},
-	// Period and comma, unless preceded by a digit.
-	{regexp.MustCompile(`([^0-9])([.,])`), "${1} ${2} "},
-	// Period and comma, unless followed by a digit.
-	{regexp.MustCompile(`([.,])([^0-9])`), " ${1} ${2}"},
-	// Dash after a digit.
-	{regexp.MustCompile(`([0-9])(-)`), "${1} ${2} "},
-}
-
-// Tokenize13a is sacrebleu's 13a tokenizer (mteval-v13a.pl, the WMT standard): it drops "<skipped>", joins lines
-// (a "-" at a line end joins the words), unescapes &quot; &amp; &lt; &gt;, separates punctuation and symbols,
-// splits "." and "," unless they sit between digits and "-" after a digit, and returns the tokens joined by single
-// spaces.
-func Tokenize13a(line string) string {
-	line = strings.ReplaceAll(line, "<skipped>", "")
-	line = strings.ReplaceAll(line, "-\n", "")
-	line = strings.ReplaceAll(line, "\n", " ")
-	if strings.Contains(line, "&") {
-		line = strings.ReplaceAll(line, "&quot;", `"`)
-		line = strings.ReplaceAll(line, "&amp;", "&")
-		line = strings.ReplaceAll(line, "&lt;", "<")
-		line = strings.ReplaceAll(line, "&gt;", ">")
-	}
-	line = " " + line + " "
-	for _, r := range tokenizer13a {
-		line = r.re.ReplaceAllString(line, r.repl)
-	}
-	return strings.Join(pyFields(line), " ")
-}
-
-// pyIsSpace is Python's str.isspace for one character: Unicode White_Space plus the information separators
-// U+001C..U+001F, which Python's str.split() also splits at.
-func pyIsSpace(r rune) bool {
-	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
-}
-
-// pyFields is Python's str.split() without arguments.
-func pyFields(s string) []string { return strings.FieldsFunc(s, pyIsSpace) }
