@@ -22,9 +22,13 @@
 //   - GradientClipping clips by value and by global norm, as torch.nn.utils.clip_grad_value_ and clip_grad_norm_.
 //
 // They implement GoMLX's optimizers.Interface and train.OptimizeWithGradients, so they also work inside GoMLX's
-// train.Trainer. Their state lives in context variables under "/optimizers/<Name>": "step", "lr" and, for each
-// trained variable "/scope/name", "/optimizers/<Name>/scope/name/<state>" with torch's state names
-// (momentum_buffer, exp_avg, exp_avg_sq, max_exp_avg_sq). A checkpoint of the context therefore holds it.
+// train.Trainer. Their state is per parameter, as torch's optimizer.state[p], and lives in context variables under
+// "/optimizers/<Name>": "step", "lr", "owner" and, for each trained variable "/scope/name",
+// "/optimizers/<Name>/scope/name/<state>" with torch's state names (step, momentum_buffer, exp_avg, exp_avg_sq,
+// max_exp_avg_sq). A checkpoint of the context therefore holds it. A variable trained for the first time (a
+// classifier head added after pre-training) starts fresh at its own step 1; a frozen variable keeps its state
+// untouched; a new optimizer on a context used by another one of the same Name starts empty, as a new torch
+// optimizer does (the tests replay these cases against torch's state, golden traces in testdata/optim_state.json).
 //
 // # Schedules
 //

@@ -677,6 +677,10 @@ func (l *loop) resume() error {
 	if err := restoreVariables(l.ctx, c); err != nil {
 		return err
 	}
+	// The checkpoint's optimizer state is this run's (torch's optimizer.load_state_dict).
+	if err := adoptState(l.ctx, l.cfg.Optimizer); err != nil {
+		return err
+	}
 	if c.DataLen != l.data.Len() {
 		return fmt.Errorf("training: Train: checkpoint %s was written for a data set of %d examples, this one has %d",
 			l.cfg.CheckpointPath, c.DataLen, l.data.Len())

@@ -3,8 +3,10 @@ package training
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX graph code reads best with the dot import.
@@ -21,9 +23,29 @@ import (
 // It implements GoMLX's optimizers.Interface, so it plugs into train.NewTrainer, and train.OptimizeWithGradients,
 // so it also works with train.Trainer.AccumulateGradients. Train, lossbook's own loop, uses it too.
 //
-// All its state lives in context variables under the scope "/optimizers/<Name>" (the step count, the learning
-// rate and, per trained variable, torch's state: momentum_buffer, exp_avg, exp_avg_sq, max_exp_avg_sq), so a
-// checkpoint of the context holds it.
+// State is per parameter, as torch's optimizer.state[p]. It lives in context variables under the scope
+// "/optimizers/<Name>", so a checkpoint of the context holds it: the learning rate "lr", the count of optimizer steps
+// "step", the instance that owns the state "owner" and, for each trained variable "/scope/name", torch's state under
+// "/optimizers/<Name>/scope/name": its own "step" (torch's state[p]['step']; SGD keeps it only with momentum, to
+// tell torch's first momentum buffer) and momentum_buffer, exp_avg, exp_avg_sq, max_exp_avg_sq. A variable that
+// gets no gradient in a step (frozen with SetTrainable(false), or not used by the step's graph: torch's grad None)
+// is left as it is, state and step count included, as torch's step() skips parameters whose grad is None; a
+// variable trained for the first time (a classifier head added after pre-training) starts with empty state at its
+// own step 1, and SGD's first momentum buffer is its gradient, undamped.
+//
+// A new optimizer starts empty, as a new torch optimizer does: the first time an optimizer instance steps (or
+// SetLR is called with it) on a context whose "/optimizers/<Name>" state belongs to another instance (an earlier
+// NewAdamW on the same context, or state loaded with LoadCheckpoint), it resets that state (moments and step counts
+// to zero, the learning rate to its BaseLR) and owns it from then on. The same instance used again (another Train
+// call, GoMLX's trainer) continues its state, as reusing a torch optimizer does, and Train's resume from a
+// checkpoint hands the checkpoint's state to the run's optimizer (torch's optimizer.load_state_dict). Optimizers
+// with different Names (Adam and AdamW, SGD and GD) keep separate states. Unlike torch, where an old optimizer
+// object keeps its state when a new one is made, lossbook has one state per Name in a context: going back to the
+// first instance after a second one has stepped starts it empty too.
+//
+// Train and SetLR treat gradients as torch 2's zero_grad(set_to_none=True) does: with torch 1.13's default
+// zero_grad(), a frozen parameter that once had a gradient keeps a zero one, and torch then still moves it by
+// momentum and weight decay; lossbook never does.
 type Optimizer interface {
 	optimizers.Interface
 	train.OptimizeWithGradients
@@ -60,6 +82,7 @@ const (
 	stateExpAvg        = "exp_avg"
 	stateExpAvgSq      = "exp_avg_sq"
 	stateMaxExpAvgSq   = "max_exp_avg_sq"
+	stateOwner         = "owner"
 	stateScopeSplitter = "/"
 )
 
@@ -232,15 +255,111 @@ func (s optimizerState) perVariable(v *context.Variable, kind string) *context.V
 	return scoped.VariableWithShape(kind, v.Shape()).SetTrainable(false)
 }
 
-// beginStep reads the learning rate and increments the step count (also GoMLX's global_step). It returns the
-// learning rate (float64) and the new step count (int64, 1 at the first step).
-func (s optimizerState) beginStep(ctx *context.Context, g *Graph, baseLR float64) (lr, step *Node) {
+// perVariableStep returns v's own step count (int64 scalar, 0 before v's first step): torch's state[p]['step'].
+func (s optimizerState) perVariableStep(v *context.Variable) *context.Variable {
+	scope := s.ctx.Scope()
+	if v.Scope() != context.RootScope {
+		scope += v.Scope()
+	}
+	return s.ctx.InAbsPath(scope).In(v.Name()).VariableWithValue(stateStep, int64(0)).SetTrainable(false)
+}
+
+// incrementStep adds 1 to v's own step count in the graph and returns the new count (int64, 1 at v's first step).
+func (s optimizerState) incrementStep(v *context.Variable, g *Graph) *Node {
+	stepVar := s.perVariableStep(v)
+	step := AddScalar(stepVar.ValueGraph(g), 1)
+	stepVar.SetValueGraph(step)
+	return step
+}
+
+// beginStep reads the learning rate and increments the optimizer's step count (also GoMLX's global_step). It
+// returns the learning rate (float64).
+func (s optimizerState) beginStep(ctx *context.Context, g *Graph, baseLR float64) (lr *Node) {
 	lr = s.lrVar(baseLR).ValueGraph(g)
 	stepVar := s.stepVar()
-	step = AddScalar(stepVar.ValueGraph(g), 1)
-	stepVar.SetValueGraph(step)
+	stepVar.SetValueGraph(AddScalar(stepVar.ValueGraph(g), 1))
 	_ = optimizers.IncrementGlobalStepGraph(ctx, g, dtypes.Int64)
-	return lr, step
+	return lr
+}
+
+// owner returns the id of the optimizer instance that owns the state (0 if none).
+func (s optimizerState) owner() uint64 {
+	v := s.ctx.GetVariableByScopeAndName(s.ctx.Scope(), stateOwner)
+	if v == nil || !v.HasValue() {
+		return 0
+	}
+	return uint64(tensors.ToScalar[int64](v.MustValue()))
+}
+
+// setOwner records id as the owner of the state, keeping the state as it is.
+func (s optimizerState) setOwner(id uint64) error {
+	v := s.ctx.VariableWithValue(stateOwner, int64(0)).SetTrainable(false)
+	return v.SetValue(tensors.FromScalar(int64(id)))
+}
+
+// claim makes the optimizer instance id the owner of the state. State owned by another instance (or by none:
+// loaded from a checkpoint) is reset first, so that a new optimizer starts empty: every step count, moment and
+// buffer becomes zero, the learning rate baseLR. It works on the variables' values, outside any graph.
+func (s optimizerState) claim(id uint64, baseLR float64) error {
+	if s.owner() == id {
+		return nil
+	}
+	for v := range s.ctx.IterVariablesInScope() {
+		var value *tensors.Tensor
+		switch {
+		case v.Scope() == s.ctx.Scope() && v.Name() == stateOwner:
+			continue
+		case v.Scope() == s.ctx.Scope() && v.Name() == stateLR:
+			value = tensors.FromScalar(baseLR)
+		default:
+			value = tensors.FromShape(v.Shape()) // Zeros.
+		}
+		if err := v.SetValue(value); err != nil {
+			return fmt.Errorf("training: resetting optimizer state %s: %w", v.ScopeAndName(), err)
+		}
+	}
+	return s.setOwner(id)
+}
+
+// instance gives each optimizer value an id, drawn at random the first time it is needed, that tells its state
+// from another optimizer's of the same Name.
+type instance struct{ id uint64 }
+
+// get returns the id, drawing it (non-zero) the first time.
+func (i *instance) get() uint64 {
+	if id := atomic.LoadUint64(&i.id); id != 0 {
+		return id
+	}
+	atomic.CompareAndSwapUint64(&i.id, 0, rand.Uint64()|1)
+	return atomic.LoadUint64(&i.id)
+}
+
+// stateOwnerOf is implemented by lossbook's optimizers: the id of the instance, for its state's owner.
+type stateOwnerOf interface{ instanceID() uint64 }
+
+// claimState makes opt the owner of its state in ctx (see Optimizer): it resets state left by another instance.
+func claimState(ctx *context.Context, opt Optimizer) error {
+	o, ok := opt.(stateOwnerOf)
+	if !ok {
+		return nil
+	}
+	return newOptimizerState(ctx, opt.Name()).claim(o.instanceID(), opt.BaseLR())
+}
+
+// adoptState makes opt the owner of the state in ctx as it is (Train's resume: torch's load_state_dict).
+func adoptState(ctx *context.Context, opt Optimizer) error {
+	o, ok := opt.(stateOwnerOf)
+	if !ok {
+		return nil
+	}
+	return newOptimizerState(ctx, opt.Name()).setOwner(o.instanceID())
+}
+
+// mustClaimState is claimState for graph-building code, which panics.
+func mustClaimState(ctx *context.Context, opt Optimizer) {
+	if err := claimState(ctx, opt); err != nil {
+		panic(fmt.Sprintf("training: %s: %v", opt.Name(), err))
+	}
 }
 
 // clear deletes the optimizer's state.
@@ -319,12 +438,20 @@ func scalarAs(x *Node, dtype dtypes.DType) *Node {
 
 // SetLR sets the learning rate that opt uses from its next step on (the variable "/optimizers/<Name>/lr"), e.g.
 // from a Schedule in a custom loop or a train.Loop callback. Train does it for you.
+//
+// Like a step, it makes opt the owner of its state in ctx: state left there by another optimizer instance of the
+// same Name is reset first (see Optimizer).
 func SetLR(ctx *context.Context, opt Optimizer, lr float64) error {
+	if err := claimState(ctx, opt); err != nil {
+		return err
+	}
 	v := newOptimizerState(ctx, opt.Name()).lrVar(opt.BaseLR())
 	return v.SetValue(tensors.FromScalar(lr))
 }
 
-// StepCount returns how many steps opt has taken with ctx (0 before the first).
+// StepCount returns how many steps an optimizer of opt's Name has taken with ctx (0 before the first), as recorded
+// in its state ("/optimizers/<Name>/step"); each variable's own count, torch's state[p]['step'], is
+// "/optimizers/<Name>/<scope>/<name>/step".
 func StepCount(ctx *context.Context, opt Optimizer) int64 {
 	v := ctx.GetVariableByScopeAndName(OptimizersScope+"/"+opt.Name(), stateStep)
 	if v == nil || !v.HasValue() {

@@ -1,0 +1,178 @@
+package training
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX graph code reads best with the dot import.
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/lossbook/lossbook/lib"
+)
+
+// optimStateGolden is training/testdata/optim_state.json, written by gen_optim_state.py.
+type optimStateGolden struct {
+	TorchVersion string `json:"torch_version"`
+	Command      string
+	Problem      struct {
+		X, Y [][]float64
+		Init map[string]any
+	}
+	Scenarios []struct {
+		Name       string
+		Optimizers []struct {
+			Name   string
+			Kwargs map[string]any
+		}
+		Phases []struct {
+			Steps     int
+			Optimizer int
+			Loss      string
+			Frozen    []string
+		}
+		Trace []struct {
+			Loss   float64
+			Params map[string][]float64
+		}
+		States []map[string]struct {
+			Step           int64
+			MomentumBuffer bool `json:"momentum_buffer"`
+		}
+	}
+}
+
+// stateParams are the torch names of the scenario's parameters and their GoMLX scope and name.
+var stateParams = []struct{ torch, scope, name string }{
+	{"pre.weight", "/pre", "weight"}, {"pre.bias", "/pre", "bias"},
+	{"head.weight", "/head", "weight"}, {"head.bias", "/head", "bias"},
+}
+
+// stateLoss is the golden script's loss "pre" or "head": sum and count of the squared errors.
+func stateLoss(golden *optimStateGolden, which string) BatchLossFn {
+	return func(ctx *context.Context, batch []*Node) (sum, count *Node) {
+		x, y := batch[0], batch[1]
+		g := x.Graph()
+		param := func(torchName, scope, name string) *Node {
+			return ctx.InAbsPath(scope).VariableWithValue(name, typedInit(golden.Problem.Init[torchName])).ValueGraph(g)
+		}
+		pred := Add(Dot(x, param("pre.weight", "/pre", "weight")), InsertAxes(param("pre.bias", "/pre", "bias"), 0))
+		if which == "head" {
+			pred = Add(Dot(pred, param("head.weight", "/head", "weight")),
+				InsertAxes(param("head.bias", "/head", "bias"), 0))
+		}
+		diff := Sub(pred, y)
+		return ReduceAllSum(Square(diff)), Scalar(g, diff.DType(), diff.Shape().Size())
+	}
+}
+
+// TestOptimizerStatePerParameter replays torch's per-parameter state through Train: a head added after
+// pre-training starts its own step count and momentum (with SGD's dampening skipped on its first buffer), frozen
+// parameters keep their state untouched and pick it up when unfrozen, and a second optimizer of the same class on a
+// used context starts empty.
+func TestOptimizerStatePerParameter(t *testing.T) {
+	raw, err := os.ReadFile("testdata/optim_state.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden optimStateGolden
+	if err := json.Unmarshal(raw, &golden); err != nil {
+		t.Fatal(err)
+	}
+	if len(golden.Scenarios) == 0 {
+		t.Fatal("testdata/optim_state.json has no scenarios")
+	}
+	t.Logf("golden: torch %s, %d scenarios (%s)", golden.TorchVersion, len(golden.Scenarios), golden.Command)
+	data, err := NewTensorDataset(golden.Problem.X, golden.Problem.Y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := lib.MustBackend()
+	for _, sc := range golden.Scenarios {
+		t.Run(sc.Name, func(t *testing.T) {
+			ctx := context.New()
+			opts := map[int]Optimizer{}
+			step := 0
+			for p, phase := range sc.Phases {
+				opt, ok := opts[phase.Optimizer]
+				if !ok {
+					spec := sc.Optimizers[phase.Optimizer]
+					if opt, err = NewOptimizer(spec.Name, spec.Kwargs); err != nil {
+						t.Fatal(err)
+					}
+					opts[phase.Optimizer] = opt
+				}
+				for _, sp := range stateParams {
+					if v := ctx.GetVariableByScopeAndName(sp.scope, sp.name); v != nil {
+						v.SetTrainable(!strings.Contains(strings.Join(phase.Frozen, " "), sp.torch))
+					}
+				}
+				cfg := Config{Optimizer: opt, Steps: phase.Steps, Progress: io.Discard, OnStep: func(info StepInfo) error {
+					want := sc.Trace[step+info.Step-1]
+					if !near(info.Loss, want.Loss, close10) {
+						t.Errorf("phase %d step %d: loss %.17g, torch %.17g", p, info.Step, info.Loss, want.Loss)
+					}
+					for _, sp := range stateParams {
+						v := ctx.GetVariableByScopeAndName(sp.scope, sp.name)
+						if v == nil {
+							continue // Not created yet: torch's stays at its initial value.
+						}
+						if got := tensors.MustCopyFlatData[float64](v.MustValue()); !nearAll(got, want.Params[sp.torch], close10) {
+							t.Errorf("phase %d step %d: %s = %v, torch %v", p, info.Step, sp.torch, got,
+								want.Params[sp.torch])
+						}
+					}
+					return nil
+				}}
+				if _, err := Train(backend, ctx, data, stateLoss(&golden, phase.Loss), cfg); err != nil {
+					t.Fatal(err)
+				}
+				step += phase.Steps
+				for _, sp := range stateParams {
+					want := sc.States[p][sp.torch]
+					got := paramStepCount(ctx, opt, sp.scope, sp.name)
+					if opt.Name() != "SGD" && got != want.Step {
+						t.Errorf("after phase %d: %s's step count %d, torch's state[p]['step'] %d", p, sp.torch, got,
+							want.Step)
+					}
+					if opt.Name() == "SGD" && (got > 0) != want.MomentumBuffer {
+						t.Errorf("after phase %d: %s took %d steps with a momentum buffer, torch has one: %v", p,
+							sp.torch, got, want.MomentumBuffer)
+					}
+				}
+			}
+		})
+	}
+}
+
+// paramStepCount reads the per-parameter step count of opt's state for the variable scope/name (0 if none).
+func paramStepCount(ctx *context.Context, opt Optimizer, scope, name string) int64 {
+	v := ctx.GetVariableByScopeAndName(OptimizersScope+"/"+opt.Name()+scope+"/"+name, stateStep)
+	if v == nil || !v.HasValue() {
+		return 0
+	}
+	return tensors.ToScalar[int64](v.MustValue())
+}
+
+// typedInit turns a JSON-decoded vector ([]any of float64) or matrix ([]any of []any) into []float64 or
+// [][]float64.
+func typedInit(v any) any {
+	rows, ok := v.([]any)
+	if !ok || len(rows) == 0 {
+		panic("training: test: an initial value must be a non-empty list")
+	}
+	if _, isRow := rows[0].([]any); !isRow {
+		out := make([]float64, len(rows))
+		for i, x := range rows {
+			out[i] = x.(float64)
+		}
+		return out
+	}
+	out := make([][]float64, len(rows))
+	for i, row := range rows {
+		out[i] = typedInit(row).([]float64)
+	}
+	return out
+}
