@@ -17,8 +17,9 @@
 //     unless a context parameter is set), and Adam's weight_decay is torch's coupled L2.
 //   - SGD has momentum, dampening, Nesterov and weight decay, and a constant rate (GoMLX divides it by √step).
 //   - AMSGrad and maximize are supported.
-//   - NoDecay excludes variables from weight decay: BiasesAndNorms (rank < 2), NameContains (the Hugging Face
-//     no_decay list), InScopes, or any VariableFilter.
+//   - NoDecay excludes variables from weight decay: BiasesAndNorms (rank < 2, the recommended choice),
+//     NameContains (the Hugging Face no_decay list ["bias", "LayerNorm.weight"], matched against TorchName too, so
+//     that it spares GoMLX's layer-norm gains and offsets), InScopes, or any VariableFilter.
 //   - GradientClipping clips by value and by global norm, as torch.nn.utils.clip_grad_value_ and clip_grad_norm_.
 //
 // They implement GoMLX's optimizers.Interface and train.OptimizeWithGradients, so they also work inside GoMLX's

@@ -187,19 +187,62 @@ func pNorm(x *Node, p float64) *Node {
 // VariableFilter picks variables, e.g. those to exclude from weight decay (see SGD.NoDecay and Adam.NoDecay).
 type VariableFilter func(v *context.Variable) bool
 
-// NameContains picks the variables whose "scope/name" (v.ScopeAndName(), e.g. "/dense/biases") contains any of
-// the substrings: the Hugging Face recipe `no_decay = ["bias", "LayerNorm.weight"]`, matched the same way.
+// NameContains picks the variables whose name contains any of the substrings, where a variable's name is both its
+// GoMLX "scope/name" (v.ScopeAndName(), e.g. "/encoder/dense/biases") and the name torch would give it (TorchName,
+// e.g. "encoder.bias"). So the Hugging Face recipe `no_decay = ["bias", "LayerNorm.weight"]` works on GoMLX's
+// layers as on a torch model: "bias" picks every Dense bias and every layer norm's offset (torch's LayerNorm.bias),
+// "LayerNorm.weight" every layer norm's gain, as in the transformers of lib/models.
+//
+// BiasesAndNorms picks the same variables in lossbook's models without relying on names, and is the simpler choice.
 func NameContains(substrings ...string) VariableFilter {
 	subs := slices.Clone(substrings)
 	return func(v *context.Variable) bool {
-		name := v.ScopeAndName()
+		name, torchName := v.ScopeAndName(), TorchName(v)
 		for _, s := range subs {
-			if s != "" && strings.Contains(name, s) {
+			if s != "" && (strings.Contains(name, s) || strings.Contains(torchName, s)) {
 				return true
 			}
 		}
 		return false
 	}
+}
+
+// TorchName returns the name torch would give the variable v in the equivalent module tree: the scopes joined with
+// ".", with GoMLX's layer scopes and variable names turned into torch's:
+//
+//	.../layer_normalization/gain, offset   →  ....LayerNorm.weight, ....LayerNorm.bias   (layers.LayerNormalization)
+//	.../rms_norm/scale                      →  ....RMSNorm.weight                         (layers.RMSNorm)
+//	.../dense/weights, biases               →  ....weight, ....bias                       (layers.Dense: torch's nn.Linear)
+//	.../embeddings                          →  ....weight                                 (layers.Embedding)
+//
+// Other names are kept: "/linear/weight" is "linear.weight". It is what NameContains matches besides the GoMLX name.
+func TorchName(v *context.Variable) string {
+	parts := strings.FieldsFunc(v.Scope(), func(r rune) bool { return r == '/' })
+	name := v.Name()
+	rename := func(from, to string) {
+		if name == from {
+			name = to
+		}
+	}
+	if n := len(parts); n > 0 {
+		switch parts[n-1] {
+		case "layer_normalization":
+			parts[n-1] = "LayerNorm"
+			rename("gain", "weight")
+			rename("offset", "bias")
+		case "rms_norm":
+			parts[n-1] = "RMSNorm"
+			rename("scale", "weight")
+		case "dense":
+			if name == "weights" || name == "biases" {
+				parts = parts[:n-1]
+				rename("weights", "weight")
+				rename("biases", "bias")
+			}
+		}
+	}
+	rename("embeddings", "weight")
+	return strings.Join(append(parts, name), ".")
 }
 
 // InScopes picks the variables that live in one of the given absolute scopes or below it: InScopes("/encoder/norm")
@@ -221,6 +264,8 @@ func InScopes(scopes ...string) VariableFilter {
 
 // BiasesAndNorms picks the variables of rank 0 or 1, that is biases and the gains and offsets of normalization
 // layers: the usual set excluded from weight decay (nanoGPT's rule `p.dim() < 2`), whatever the layers call them.
+// In lib/models' transformers it picks exactly what the Hugging Face list ["bias", "LayerNorm.weight"] picks
+// through NameContains; it is the recommended NoDecay.
 func BiasesAndNorms(v *context.Variable) bool {
 	return v.Shape().Rank() < 2
 }
