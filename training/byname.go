@@ -25,8 +25,8 @@ var lossbookOptimizerOptions = []string{"no_decay", "max_grad_norm", "grad_norm_
 //   - torch's implementation switches (foreach, differentiable, capturable, fused) are accepted and ignored.
 //   - lossbook's own, for every optimizer: no_decay (a list of substrings: variables whose GoMLX "scope/name" or
 //     torch name (TorchName) contains one get no weight decay, so that the Hugging Face recipe
-//     ["bias", "LayerNorm.weight"] spares the biases and layer norms of GoMLX's layers; see NameContains), max_grad_norm and
-//     grad_norm_type (torch.nn.utils.clip_grad_norm_; "inf" for the max norm), clip_grad_value
+//     ["bias", "LayerNorm.weight"] spares the biases and layer norms of GoMLX's layers; see NameContains),
+//     max_grad_norm and grad_norm_type (torch.nn.utils.clip_grad_norm_; "inf" for the max norm), clip_grad_value
 //     (torch.nn.utils.clip_grad_value_).
 //
 // Values may be as encoding/json decodes them (float64, bool, []any, nil for the default) or Go-typed (int,

@@ -210,10 +210,10 @@ func NameContains(substrings ...string) VariableFilter {
 // TorchName returns the name torch would give the variable v in the equivalent module tree: the scopes joined with
 // ".", with GoMLX's layer scopes and variable names turned into torch's:
 //
-//	.../layer_normalization/gain, offset   →  ....LayerNorm.weight, ....LayerNorm.bias   (layers.LayerNormalization)
-//	.../rms_norm/scale                      →  ....RMSNorm.weight                         (layers.RMSNorm)
-//	.../dense/weights, biases               →  ....weight, ....bias                       (layers.Dense: torch's nn.Linear)
-//	.../embeddings                          →  ....weight                                 (layers.Embedding)
+//	.../layer_normalization/gain, offset  →  ....LayerNorm.weight, ....LayerNorm.bias  (layers.LayerNormalization)
+//	.../rms_norm/scale                     →  ....RMSNorm.weight                        (layers.RMSNorm)
+//	.../dense/weights, biases              →  ....weight, ....bias                      (layers.Dense, torch's Linear)
+//	.../embeddings                         →  ....weight                                (layers.Embedding)
 //
 // Other names are kept: "/linear/weight" is "linear.weight". It is what NameContains matches besides the GoMLX name.
 func TorchName(v *context.Variable) string {
