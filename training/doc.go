@@ -41,14 +41,19 @@
 //
 // Train runs an optimizer over a Dataset for a number of steps. The loss is given as a BatchLossFn returning a
 // sum and a count, so that gradient accumulation over micro-batches with different numbers of tokens equals the
-// full batch (GoMLX's accumulation averages per-step means instead). Train draws a progress bar (loss, evaluation
+// full batch (GoMLX's accumulation averages per-step means instead). Loss terms that the model adds with GoMLX's
+// train.AddLoss (layers.Dense's L1/L2 regularisation) join the objective, and train.AddPerStepUpdateGraphFn
+// updates run after every step, with and without accumulation alike. Train draws a progress bar (loss, evaluation
 // metrics, learning rate, steps/s) and, in a notebook, a live loss curve through package nb; it evaluates every
 // EvalEvery steps (eval_loss token-weighted over the whole evaluation set, plus Config.Eval's metrics), stops
 // early on a metric, and writes checkpoints atomically (temporary file, fsync, rename). A checkpoint holds every
 // context variable (model, optimizer state, GoMLX's RNG state), the step (hence the schedule position), the
 // data-order RNG state and position, the loss history and the early-stopping state: a run killed with SIGKILL
 // and resumed follows the same loss trajectory, bit for bit, as an uninterrupted run (TestResumeAfterKill proves
-// it in a child process). Panics raised while building graphs are returned as errors.
+// it in a child process). A resume first checks the file (CRC, every field) and compares the run's configuration
+// (optimizer, schedule, batch size, accumulation, shuffling, seed, data size) with the checkpoint's: a difference
+// is refused with an error naming it, unless Config.ResumeAnyway is set, and a refused resume leaves the context
+// untouched. Panics raised while building graphs are returned as errors.
 //
 // Full-batch gradient descent is NewGD with Config.BatchSize 0: every step sees the whole data set.
 //

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -70,10 +71,18 @@ type Config struct {
 
 	// CheckpointPath, if set, is the checkpoint file: written atomically (temporary file, then rename) every
 	// CheckpointEvery steps, at early stopping and at the end; if it exists when Train starts, Train resumes from
-	// it, reaching the same loss trajectory as an uninterrupted run.
+	// it, reaching the same loss trajectory as an uninterrupted run. Before it restores anything, Train checks the
+	// file (CRC, every field) and compares its configuration with this run's (see ResumeAnyway): a refused
+	// resume returns an error and leaves ctx as it was.
 	CheckpointPath string
 	// CheckpointEvery is the number of steps between checkpoints; 0 writes one only at the end.
 	CheckpointEvery int
+	// ResumeAnyway resumes from a checkpoint written with another configuration. Without it, Train refuses a
+	// checkpoint whose Optimizer (its description: class and settings), Schedule, BatchSize, AccumulationSteps,
+	// Shuffle, Seed or data size differ from this run's, naming each difference. With it, the run continues from
+	// the checkpoint's step, optimizer state and data position (the data-order RNG continues from its saved state,
+	// whatever Seed says) under this run's settings, and the checkpoints it writes record them.
+	ResumeAnyway bool
 
 	// Progress receives the progress bar: nil means os.Stdout in a notebook and os.Stderr elsewhere; io.Discard
 	// silences it.
@@ -719,23 +728,57 @@ func (l *loop) earlyStop(es *EarlyStopping, metrics map[string]float64) error {
 	return nil
 }
 
-// save writes the checkpoint.
+// save writes the checkpoint, with this run's configuration.
 func (l *loop) save() error {
 	c := l.state
 	c.Optimizer = l.cfg.Optimizer.Name()
+	c.OptimizerConfig = describeOptimizer(l.cfg.Optimizer)
 	c.Schedule = l.cfg.Schedule.String()
+	c.BatchSize, c.AccumulationSteps, c.Shuffle = l.cfg.BatchSize, l.cfg.AccumulationSteps, l.cfg.Shuffle
+	c.Seed, c.DataLen = l.cfg.Seed, l.data.Len()
 	return saveCheckpoint(l.cfg.CheckpointPath, l.ctx, &c)
 }
 
-// resume restores the context and the loop's position from the checkpoint.
+// describeOptimizer is the optimizer's String (torch's repr), or its Name if it has none.
+func describeOptimizer(opt Optimizer) string {
+	if s, ok := opt.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return opt.Name()
+}
+
+// configDifferences lists, in a fixed order, how this run's configuration differs from the checkpoint's.
+func (l *loop) configDifferences(c *checkpoint) []string {
+	var diffs []string
+	differ := func(field string, saved, now any) {
+		if saved != now {
+			diffs = append(diffs, fmt.Sprintf("%s: %v in the checkpoint, %v in this run", field, saved, now))
+		}
+	}
+	differ("Optimizer", c.OptimizerConfig, describeOptimizer(l.cfg.Optimizer))
+	differ("Schedule", c.Schedule, l.cfg.Schedule.String())
+	differ("BatchSize", c.BatchSize, l.cfg.BatchSize)
+	differ("AccumulationSteps", c.AccumulationSteps, l.cfg.AccumulationSteps)
+	differ("Shuffle", c.Shuffle, l.cfg.Shuffle)
+	differ("Seed", c.Seed, l.cfg.Seed)
+	if c.DataLen != l.data.Len() {
+		diffs = append(diffs, fmt.Sprintf("data size: %d examples in the checkpoint, %d in this run", c.DataLen,
+			l.data.Len()))
+	}
+	return diffs
+}
+
+// resume restores the context and the loop's position from the checkpoint. It checks everything first (the file,
+// every field, the configuration, the variables' shapes), so that a refused resume leaves the context as it was.
 func (l *loop) resume() error {
 	c, err := readCheckpoint(l.cfg.CheckpointPath)
 	if err != nil {
 		return err
 	}
-	if c.Optimizer != l.cfg.Optimizer.Name() {
-		return fmt.Errorf("training: Train: checkpoint %s was written by optimizer %s, this run uses %s",
-			l.cfg.CheckpointPath, c.Optimizer, l.cfg.Optimizer.Name())
+	if diffs := l.configDifferences(c); len(diffs) > 0 && !l.cfg.ResumeAnyway {
+		return fmt.Errorf("training: Train: checkpoint %s was written with another configuration (%s); set "+
+			"Config.ResumeAnyway to resume anyway, or use another CheckpointPath", l.cfg.CheckpointPath,
+			strings.Join(diffs, "; "))
 	}
 	if err := restoreVariables(l.ctx, c); err != nil {
 		return err
@@ -744,17 +787,14 @@ func (l *loop) resume() error {
 	if err := adoptState(l.ctx, l.cfg.Optimizer); err != nil {
 		return err
 	}
-	if c.DataLen != l.data.Len() {
-		return fmt.Errorf("training: Train: checkpoint %s was written for a data set of %d examples, this one has %d",
-			l.cfg.CheckpointPath, c.DataLen, l.data.Len())
-	}
 	l.state = *c
 	l.state.Variables = nil
 	l.rng = rand.NewPCG(0, 0)
-	if err := l.rng.UnmarshalBinary(c.EpochRNG); err != nil {
+	if err := l.rng.UnmarshalBinary(c.EpochRNG); err != nil { // validate checked it already.
 		return fmt.Errorf("training: Train: checkpoint %s: data-order RNG state: %w", l.cfg.CheckpointPath, err)
 	}
 	l.drawOrder()
+	l.state.Cursor = min(l.state.Cursor, l.data.Len()) // A different data size, resumed anyway.
 	l.res.ResumedFrom = c.Step
 	return nil
 }
