@@ -469,11 +469,12 @@ func shapeOf(n *Node) string {
 	return n.Shape().String()
 }
 
-// trainableVars returns the trainable variables of the graph, checking they are the same at every build.
-func (l *loop) trainableVars(ctx *context.Context, g *Graph) []*context.Variable {
-	vars := trainableInGraph(ctx, g)
+// trainableVars returns the trainable variables of the graph on which the objective depends (the others get no
+// gradient, as torch's grad None, and the optimizer leaves them alone), checking they are the same at every build.
+func (l *loop) trainableVars(ctx *context.Context, objective *Node) []*context.Variable {
+	vars := withGradient(objective, trainableInGraph(ctx, objective.Graph()))
 	if len(vars) == 0 {
-		panic("training: Train: lossFn uses no trainable variable, there is nothing to train")
+		panic("training: Train: lossFn uses no trainable variable that the loss depends on, there is nothing to train")
 	}
 	if l.trained == nil {
 		l.trained = vars
@@ -541,7 +542,7 @@ func (l *loop) execStep() *context.Exec {
 			g := batch[0].Graph()
 			sum, count, weightedExtra := l.objective(ctx, batch)
 			loss := Div(Add(sum, weightedExtra), count)
-			vars := l.trainableVars(ctx, g)
+			vars := l.trainableVars(ctx, loss)
 			l.cfg.Optimizer.ApplyGradients(ctx, vars, Gradient(loss, graphValues(g, vars)...))
 			train.ExecPerStepUpdateGraphFn(ctx, g)
 			return float64s(sum, count, weightedExtra)
@@ -577,8 +578,9 @@ func (l *loop) execLastMicro() *context.Exec {
 func (l *loop) accumulate(ctx *context.Context, batch []*Node, apply bool) []*Node {
 	g := batch[0].Graph()
 	sum, count, weightedExtra := l.objective(ctx, batch)
-	vars := l.trainableVars(ctx, g)
-	grads := Gradient(Add(sum, weightedExtra), graphValues(g, vars)...)
+	objective := Add(sum, weightedExtra)
+	vars := l.trainableVars(ctx, objective)
+	grads := Gradient(objective, graphValues(g, vars)...)
 	countVar := ctx.InAbsPath(accumulatedCount).Checked(false).
 		VariableWithValue("accumulated_count", 0.0).SetTrainable(false)
 	totalCount := Add(countVar.ValueGraph(g), ConvertDType(count, dtypes.Float64))

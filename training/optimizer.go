@@ -28,7 +28,7 @@ import (
 // "step", the instance that owns the state "owner" and, for each trained variable "/scope/name", torch's state under
 // "/optimizers/<Name>/scope/name": its own "step" (torch's state[p]['step']; SGD keeps it only with momentum, to
 // tell torch's first momentum buffer) and momentum_buffer, exp_avg, exp_avg_sq, max_exp_avg_sq. A variable that
-// gets no gradient in a step (frozen with SetTrainable(false), or not used by the step's graph: torch's grad None)
+// gets no gradient in a step (frozen with SetTrainable(false), or not among the loss's inputs: torch's grad None)
 // is left as it is, state and step count included, as torch's step() skips parameters whose grad is None; a
 // variable trained for the first time (a classifier head added after pre-training) starts with empty state at its
 // own step 1, and SGD's first momentum buffer is its gradient, undamped.
@@ -60,8 +60,9 @@ type Optimizer interface {
 	Validate() error
 
 	// ApplyGradients builds the update of vars given their gradients (same order, same shapes): the part of
-	// optimizer.step() after backward(). Custom loops call it; UpdateGraph and UpdateGraphWithGradients call it
-	// with the trainable variables the graph uses. It panics if the configuration is invalid.
+	// optimizer.step() after backward(). Custom loops call it; UpdateGraph calls it with the trainable variables
+	// the loss depends on, UpdateGraphWithGradients with those the graph uses (GoMLX's trainer computes the
+	// gradients of all of them). It panics if the configuration is invalid.
 	ApplyGradients(ctx *context.Context, vars []*context.Variable, grads []*Node)
 }
 
@@ -424,14 +425,40 @@ func trainableInGraph(ctx *context.Context, g *Graph) []*context.Variable {
 	return vars
 }
 
+// withGradient keeps the variables whose value in loss's graph is among loss's inputs, directly or not: the others
+// (used by the graph for something else, an unused head's output for instance) get no gradient, which torch marks
+// with grad None and its step() skips. A variable reached only through StopGradient counts as having a (zero)
+// gradient.
+func withGradient(loss *Node, vars []*context.Variable) []*context.Variable {
+	seen := map[*Node]bool{}
+	stack := []*Node{loss}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		stack = append(stack, n.Inputs()...)
+	}
+	var kept []*context.Variable
+	for _, v := range vars {
+		if seen[v.ValueGraph(loss.Graph())] {
+			kept = append(kept, v)
+		}
+	}
+	return kept
+}
+
 // updateFromLoss is UpdateGraph for both optimizers.
 func updateFromLoss(opt Optimizer, ctx *context.Context, loss *Node) {
 	if !loss.Shape().IsScalar() {
 		panic(fmt.Sprintf("training: %s: the loss must be a scalar, got %s", opt.Name(), loss.Shape()))
 	}
-	vars := trainableInGraph(ctx, loss.Graph())
+	vars := withGradient(loss, trainableInGraph(ctx, loss.Graph()))
 	if len(vars) == 0 {
-		panic(fmt.Sprintf("training: %s: the graph uses no trainable variable, there is nothing to optimize", opt.Name()))
+		panic(fmt.Sprintf("training: %s: the loss depends on no trainable variable, there is nothing to optimize",
+			opt.Name()))
 	}
 	values := make([]*Node, len(vars))
 	for i, v := range vars {

@@ -50,8 +50,10 @@ var stateParams = []struct{ torch, scope, name string }{
 	{"head.weight", "/head", "weight"}, {"head.bias", "/head", "bias"},
 }
 
-// stateLoss is the golden script's loss "pre" or "head": sum and count of the squared errors.
-func stateLoss(golden *optimStateGolden, which string) BatchLossFn {
+// stateLoss is the golden script's loss "pre" or "head": sum and count of the squared errors. With headInGraph,
+// the loss "pre" also computes the head's output and leaves it out of the loss: the head's variables are in the
+// graph but get no gradient, as torch's grad None.
+func stateLoss(golden *optimStateGolden, which string, headInGraph bool) BatchLossFn {
 	return func(ctx *context.Context, batch []*Node) (sum, count *Node) {
 		x, y := batch[0], batch[1]
 		g := x.Graph()
@@ -59,9 +61,12 @@ func stateLoss(golden *optimStateGolden, which string) BatchLossFn {
 			return ctx.InAbsPath(scope).VariableWithValue(name, typedInit(golden.Problem.Init[torchName])).ValueGraph(g)
 		}
 		pred := Add(Dot(x, param("pre.weight", "/pre", "weight")), InsertAxes(param("pre.bias", "/pre", "bias"), 0))
-		if which == "head" {
-			pred = Add(Dot(pred, param("head.weight", "/head", "weight")),
+		if which == "head" || headInGraph {
+			head := Add(Dot(pred, param("head.weight", "/head", "weight")),
 				InsertAxes(param("head.bias", "/head", "bias"), 0))
+			if which == "head" {
+				pred = head
+			}
 		}
 		diff := Sub(pred, y)
 		return ReduceAllSum(Square(diff)), Scalar(g, diff.DType(), diff.Shape().Size())
@@ -71,7 +76,8 @@ func stateLoss(golden *optimStateGolden, which string) BatchLossFn {
 // TestOptimizerStatePerParameter replays torch's per-parameter state through Train: a head added after
 // pre-training starts its own step count and momentum (with SGD's dampening skipped on its first buffer), frozen
 // parameters keep their state untouched and pick it up when unfrozen, and a second optimizer of the same class on a
-// used context starts empty.
+// used context starts empty. Each scenario runs twice: with the head created when the loss first uses it, and with
+// the head in the graph from the start but outside the loss (no gradient: torch's grad None).
 func TestOptimizerStatePerParameter(t *testing.T) {
 	raw, err := os.ReadFile("testdata/optim_state.json")
 	if err != nil {
@@ -90,8 +96,13 @@ func TestOptimizerStatePerParameter(t *testing.T) {
 		t.Fatal(err)
 	}
 	backend := lib.MustBackend()
-	for _, sc := range golden.Scenarios {
-		t.Run(sc.Name, func(t *testing.T) {
+	for i := range 2 * len(golden.Scenarios) {
+		sc, headInGraph := golden.Scenarios[i/2], i%2 == 1
+		name := sc.Name
+		if headInGraph {
+			name += " (head in the graph, outside the loss)"
+		}
+		t.Run(name, func(t *testing.T) {
 			ctx := context.New()
 			opts := map[int]Optimizer{}
 			step := 0
@@ -126,7 +137,7 @@ func TestOptimizerStatePerParameter(t *testing.T) {
 					}
 					return nil
 				}}
-				if _, err := Train(backend, ctx, data, stateLoss(&golden, phase.Loss), cfg); err != nil {
+				if _, err := Train(backend, ctx, data, stateLoss(&golden, phase.Loss, headInGraph), cfg); err != nil {
 					t.Fatal(err)
 				}
 				step += phase.Steps
