@@ -3,6 +3,7 @@ package training
 import (
 	"encoding/json"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -186,4 +187,47 @@ func typedInit(v any) any {
 		out[i] = typedInit(row).([]float64)
 	}
 	return out
+}
+
+// TestNewAdamOnPretrainedContext is the case: 10 Adam steps on a variable "pre", then Train with a new
+// Adam on a new variable "head" in the same context. As with a fresh torch optimizer, the head's first step moves
+// every element by lr (Adam's first update is lr·g/(|g| + ε)) and the new optimizer's step count is 1.
+func TestNewAdamOnPretrainedContext(t *testing.T) {
+	data := tokenData(t, 6, 0)
+	ctx := context.New()
+	pre := func(ctx *context.Context, batch []*Node) (*Node, *Node) {
+		w := ctx.In("pre").VariableWithValue("w", 0.3).ValueGraph(batch[0].Graph())
+		return ReduceAllSum(Square(Sub(Mul(batch[0], w), batch[1]))), ReduceAllSum(batch[2])
+	}
+	if _, err := Train(lib.MustBackend(), ctx, data, pre, Config{Optimizer: NewAdam(), Steps: 10,
+		Progress: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	ctx.GetVariableByScopeAndName("/pre", "w").SetTrainable(false)
+	const head0 = 0.5
+	head := func(ctx *context.Context, batch []*Node) (*Node, *Node) {
+		g := batch[0].Graph()
+		w := ctx.In("pre").VariableWithValue("w", 0.3).ValueGraph(g)
+		h := ctx.In("head").VariableWithValue("w", head0).ValueGraph(g)
+		return ReduceAllSum(Square(Sub(Mul(Mul(batch[0], w), h), batch[1]))), ReduceAllSum(batch[2])
+	}
+	opt := NewAdam()
+	var moved float64
+	if _, err := Train(lib.MustBackend(), ctx, data, head, Config{Optimizer: opt, Steps: 1, Progress: io.Discard,
+		OnStep: func(StepInfo) error {
+			moved = tensors.ToScalar[float64](ctx.GetVariableByScopeAndName("/head", "w").MustValue()) - head0
+			return nil
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	if !near(math.Abs(moved), opt.LR, 1e-6) {
+		t.Errorf("the head moved by %.3g at its first step, want lr = %g", moved, opt.LR)
+	}
+	if got := StepCount(ctx, opt); got != 1 {
+		t.Errorf("the new optimizer's step count is %d, want 1", got)
+	}
+	if got := paramStepCount(ctx, opt, "/head", "w"); got != 1 {
+		t.Errorf("the head's step count is %d, want 1", got)
+	}
+	t.Logf("head moved by %.6g at its first step (lr %g); step count %d", moved, opt.LR, StepCount(ctx, opt))
 }
