@@ -211,10 +211,17 @@ func (c *checkpoint) validate() error {
 				c.Evals[i-1].Step)
 		}
 	}
+	seen := make(map[[2]string]bool, len(c.Variables))
 	for i := range c.Variables {
-		if _, err := c.Variables[i].tensor(); err != nil {
+		sv := &c.Variables[i]
+		if _, err := sv.tensor(); err != nil {
 			return err
 		}
+		key := [2]string{sv.Scope, sv.Name}
+		if seen[key] {
+			return fmt.Errorf("variable %s/%s appears twice", sv.Scope, sv.Name)
+		}
+		seen[key] = true
 	}
 	return nil
 }

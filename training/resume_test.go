@@ -156,6 +156,8 @@ func TestCheckpointFieldsValidated(t *testing.T) {
 		{"relative scope", func(c *checkpoint) { c.Variables[firstTrainable].Scope = "token" },
 			`scope "token" is not absolute`},
 		{"no name", func(c *checkpoint) { c.Variables[firstTrainable].Name = "" }, "has no name"},
+		{"duplicate variable", func(c *checkpoint) { c.Variables = append(c.Variables, c.Variables[firstTrainable]) },
+			"appears twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := readCheckpoint(path)
