@@ -5,7 +5,7 @@ import (
 	"io"
 	"math"
 	"os"
-	"strings"
+	"slices"
 	"testing"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX graph code reads best with the dot import.
@@ -118,7 +118,7 @@ func TestOptimizerStatePerParameter(t *testing.T) {
 				}
 				for _, sp := range stateParams {
 					if v := ctx.GetVariableByScopeAndName(sp.scope, sp.name); v != nil {
-						v.SetTrainable(!strings.Contains(strings.Join(phase.Frozen, " "), sp.torch))
+						v.SetTrainable(!slices.Contains(phase.Frozen, sp.torch))
 					}
 				}
 				cfg := Config{Optimizer: opt, Steps: phase.Steps, Progress: io.Discard, OnStep: func(info StepInfo) error {
