@@ -20,6 +20,9 @@ import (
 //	v̂max ← max(v̂max, v); use v̂max for v    if AMSGrad
 //	θ ← θ − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 //
+// t is the variable's own step count (torch's state[p]['step']): a variable trained for the first time after others
+// (a classifier head added after pre-training) starts at t = 1 with zero moments. See Optimizer for the state.
+//
 // ε sits outside the square root and is added to the bias-corrected √v̂, as in torch (GoMLX's Adam uses
 // ε = 1e-7; TF1's "ε̂" form gives different numbers). NoDecay picks variables that get no weight decay of either
 // kind, as parameter groups with weight_decay=0 do in torch.
@@ -48,6 +51,8 @@ type Adam struct {
 	NoDecay VariableFilter
 	// GradientClipping clips the gradients first (zero value: no clipping).
 	GradientClipping
+
+	instance // tells this optimizer's state from another's (see Optimizer)
 }
 
 // NewAdam returns torch.optim.Adam's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, no weight decay.
@@ -63,6 +68,8 @@ func NewAdamW() *Adam {
 	o.Decoupled = true
 	return o
 }
+
+func (o *Adam) instanceID() uint64 { return o.get() }
 
 // Name is "AdamW" if Decoupled, else "Adam".
 func (o *Adam) Name() string {
@@ -117,22 +124,12 @@ func (o *Adam) Clear(ctx *context.Context) error { return newOptimizerState(ctx,
 // ApplyGradients implements Optimizer.
 func (o *Adam) ApplyGradients(ctx *context.Context, vars []*context.Variable, grads []*Node) {
 	g := checkApply(o, vars, grads)
+	mustClaimState(ctx, o)
 	state := newOptimizerState(ctx, o.Name())
-	lr, step := state.beginStep(ctx, g, o.LR)
+	lr := state.beginStep(ctx, g, o.LR)
 	grads = o.GradientClipping.clip(grads)
-
-	// Scalars in float64, as torch computes them in Python before the tensor updates.
-	t := ConvertDType(step, dtypes.Float64)
 	beta1, beta2 := o.Betas[0], o.Betas[1]
-	biasCorrection1 := OneMinus(Pow(Scalar(g, dtypes.Float64, beta1), t))
-	biasCorrection2 := OneMinus(Pow(Scalar(g, dtypes.Float64, beta2), t))
-	stepSize := Div(lr, biasCorrection1)
-	biasCorrection2Sqrt := Sqrt(biasCorrection2)
 	decayFactor := OneMinus(MulScalar(lr, o.WeightDecay)) // AdamW: θ(1 − lr·λ).
-	// torch's θ − step_size·m / (√v/√bc₂ + ε), with both sides of the fraction multiplied by √bc₂:
-	// θ + (−step_size·√bc₂)·m / (√v + ε·√bc₂). Same value, one pass and one division fewer per element.
-	updateScale := Neg(Mul(stepSize, biasCorrection2Sqrt))
-	epsScaled := MulScalar(biasCorrection2Sqrt, o.Eps)
 
 	for i, v := range vars {
 		dtype := v.DType()
@@ -147,6 +144,17 @@ func (o *Adam) ApplyGradients(ctx *context.Context, vars []*context.Variable, gr
 		} else if decay {
 			grad = Add(grad, MulScalar(param, o.WeightDecay))
 		}
+
+		// Scalars in float64, as torch computes them in Python before the tensor updates, from the variable's own
+		// step count t (torch's state[p]['step']).
+		t := ConvertDType(state.incrementStep(v, g), dtypes.Float64)
+		biasCorrection1 := OneMinus(Pow(Scalar(g, dtypes.Float64, beta1), t))
+		biasCorrection2Sqrt := Sqrt(OneMinus(Pow(Scalar(g, dtypes.Float64, beta2), t)))
+		stepSize := Div(lr, biasCorrection1)
+		// torch's θ − step_size·m / (√v/√bc₂ + ε), with both sides of the fraction multiplied by √bc₂:
+		// θ + (−step_size·√bc₂)·m / (√v + ε·√bc₂). Same value, one pass and one division fewer per element.
+		updateScale := Neg(Mul(stepSize, biasCorrection2Sqrt))
+		epsScaled := MulScalar(biasCorrection2Sqrt, o.Eps)
 
 		mVar := state.perVariable(v, stateExpAvg)
 		vVar := state.perVariable(v, stateExpAvgSq)

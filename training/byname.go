@@ -23,9 +23,10 @@ var lossbookOptimizerOptions = []string{"no_decay", "max_grad_norm", "grad_norm_
 //   - Adam: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weight_decay 0, amsgrad false, maximize false.
 //   - AdamW: as Adam, with weight_decay 0.01 (decoupled).
 //   - torch's implementation switches (foreach, differentiable, capturable, fused) are accepted and ignored.
-//   - lossbook's own, for every optimizer: no_decay (a list of substrings: variables whose "scope/name" contains
-//     one get no weight decay, as the Hugging Face recipe ["bias", "LayerNorm.weight"]), max_grad_norm and
-//     grad_norm_type (torch.nn.utils.clip_grad_norm_; "inf" for the max norm), clip_grad_value
+//   - lossbook's own, for every optimizer: no_decay (a list of substrings: variables whose GoMLX "scope/name" or
+//     torch name (TorchName) contains one get no weight decay, so that the Hugging Face recipe
+//     ["bias", "LayerNorm.weight"] spares the biases and layer norms of GoMLX's layers; see NameContains),
+//     max_grad_norm and grad_norm_type (torch.nn.utils.clip_grad_norm_; "inf" for the max norm), clip_grad_value
 //     (torch.nn.utils.clip_grad_value_).
 //
 // Values may be as encoding/json decodes them (float64, bool, []any, nil for the default) or Go-typed (int,

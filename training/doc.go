@@ -18,14 +18,19 @@
 //     unless a context parameter is set), and Adam's weight_decay is torch's coupled L2.
 //   - SGD has momentum, dampening, Nesterov and weight decay, and a constant rate (GoMLX divides it by √step).
 //   - AMSGrad and maximize are supported.
-//   - NoDecay excludes variables from weight decay: BiasesAndNorms (rank < 2), NameContains (the Hugging Face
-//     no_decay list), InScopes, or any VariableFilter.
+//   - NoDecay excludes variables from weight decay: BiasesAndNorms (rank < 2, the recommended choice),
+//     NameContains (the Hugging Face no_decay list ["bias", "LayerNorm.weight"], matched against TorchName too, so
+//     that it spares GoMLX's layer-norm gains and offsets), InScopes, or any VariableFilter.
 //   - GradientClipping clips by value and by global norm, as torch.nn.utils.clip_grad_value_ and clip_grad_norm_.
 //
 // They implement GoMLX's optimizers.Interface and train.OptimizeWithGradients, so they also work inside GoMLX's
-// train.Trainer. Their state lives in context variables under "/optimizers/<Name>": "step", "lr" and, for each
-// trained variable "/scope/name", "/optimizers/<Name>/scope/name/<state>" with torch's state names
-// (momentum_buffer, exp_avg, exp_avg_sq, max_exp_avg_sq). A checkpoint of the context therefore holds it.
+// train.Trainer. Their state is per parameter, as torch's optimizer.state[p], and lives in context variables under
+// "/optimizers/<Name>": "step", "lr", "owner" and, for each trained variable "/scope/name",
+// "/optimizers/<Name>/scope/name/<state>" with torch's state names (step, momentum_buffer, exp_avg, exp_avg_sq,
+// max_exp_avg_sq). A checkpoint of the context therefore holds it. A variable trained for the first time (a
+// classifier head added after pre-training) starts fresh at its own step 1; a frozen variable keeps its state
+// untouched; a new optimizer on a context used by another one of the same Name starts empty, as a new torch
+// optimizer does (the tests replay these cases against torch's state, golden traces in testdata/optim_state.json).
 //
 // # Schedules
 //
@@ -37,14 +42,19 @@
 //
 // Train runs an optimizer over a Dataset for a number of steps. The loss is given as a BatchLossFn returning a
 // sum and a count, so that gradient accumulation over micro-batches with different numbers of tokens equals the
-// full batch (GoMLX's accumulation averages per-step means instead). Train draws a progress bar (loss, evaluation
+// full batch (GoMLX's accumulation averages per-step means instead). Loss terms that the model adds with GoMLX's
+// train.AddLoss (layers.Dense's L1/L2 regularisation) join the objective, and train.AddPerStepUpdateGraphFn
+// updates run after every step, with and without accumulation alike. Train draws a progress bar (loss, evaluation
 // metrics, learning rate, steps/s) and, in a notebook, a live loss curve through package nb; it evaluates every
 // EvalEvery steps (eval_loss token-weighted over the whole evaluation set, plus Config.Eval's metrics), stops
 // early on a metric, and writes checkpoints atomically (temporary file, fsync, rename). A checkpoint holds every
 // context variable (model, optimizer state, GoMLX's RNG state), the step (hence the schedule position), the
 // data-order RNG state and position, the loss history and the early-stopping state: a run killed with SIGKILL
 // and resumed follows the same loss trajectory, bit for bit, as an uninterrupted run (TestResumeAfterKill proves
-// it in a child process). Panics raised while building graphs are returned as errors.
+// it in a child process). A resume first checks the file (CRC, every field) and compares the run's configuration
+// (optimizer, schedule, batch size, accumulation, shuffling, seed, data size) with the checkpoint's: a difference
+// is refused with an error naming it, unless Config.ResumeAnyway is set, and a refused resume leaves the context
+// untouched. Panics raised while building graphs are returned as errors.
 //
 // Full-batch gradient descent is NewGD with Config.BatchSize 0: every step sees the whole data set.
 //

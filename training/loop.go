@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -26,6 +27,13 @@ import (
 // Train divides the total sum by the total count of a step, so a step made of several micro-batches (see
 // Config.AccumulationSteps) equals one step on all of them at once, even when they hold different numbers of
 // tokens. A loss that is already a mean can return (mean, 1): then micro-batches are weighted equally.
+//
+// Loss terms that the model adds with GoMLX's train.AddLoss (layers.Dense's L1 and L2 regularisation from the
+// context parameters regularizers.ParamL1 and ParamL2, for instance) are added to the step's objective, sum/count +
+// extra, as GoMLX's trainer does; over micro-batches each one's extra terms are weighted by its count, so a
+// regularisation of the weights counts once per step whatever the accumulation. The updates registered with
+// train.AddPerStepUpdateGraphFn (L1's zeroing of small weights) run after every optimizer update. Evaluation
+// ("eval_loss") leaves the extra terms out.
 // batch holds the tensors Dataset.Batch returned, as graph nodes. ctx is in the scope Train was given.
 type BatchLossFn func(ctx *context.Context, batch []*Node) (sum, count *Node)
 
@@ -65,10 +73,18 @@ type Config struct {
 
 	// CheckpointPath, if set, is the checkpoint file: written atomically (temporary file, then rename) every
 	// CheckpointEvery steps, at early stopping and at the end; if it exists when Train starts, Train resumes from
-	// it, reaching the same loss trajectory as an uninterrupted run.
+	// it, reaching the same loss trajectory as an uninterrupted run. Before it restores anything, Train checks the
+	// file (CRC, every field) and compares its configuration with this run's (see ResumeAnyway): a refused
+	// resume returns an error and leaves ctx as it was.
 	CheckpointPath string
 	// CheckpointEvery is the number of steps between checkpoints; 0 writes one only at the end.
 	CheckpointEvery int
+	// ResumeAnyway resumes from a checkpoint written with another configuration. Without it, Train refuses a
+	// checkpoint whose Optimizer (its description: class and settings), Schedule, BatchSize, AccumulationSteps,
+	// Shuffle, Seed or data size differ from this run's, naming each difference. With it, the run continues from
+	// the checkpoint's step, optimizer state and data position (the data-order RNG continues from its saved state,
+	// whatever Seed says) under this run's settings, and the checkpoints it writes record them.
+	ResumeAnyway bool
 
 	// Progress receives the progress bar: nil means os.Stdout in a notebook and os.Stderr elsewhere; io.Discard
 	// silences it.
@@ -106,10 +122,14 @@ type earlyStoppingState struct {
 
 // StepInfo is what Config.OnStep receives after each step.
 type StepInfo struct {
-	Step  int     // steps taken so far (1 after the first)
-	Loss  float64 // the step's loss: total sum / total count of its micro-batches, before the update
-	Count float64 // the step's total count
-	LR    float64 // learning rate used by the step
+	Step int // steps taken so far (1 after the first)
+	// Loss is the step's loss before the update: the total sum over the total count of its micro-batches, plus
+	// the extra loss terms the model added with GoMLX's train.AddLoss (layers.Dense's L1/L2 regularisation).
+	Loss float64
+	// ExtraLoss is the part of Loss that came from train.AddLoss terms (0 without them).
+	ExtraLoss float64
+	Count     float64 // the step's total count
+	LR        float64 // learning rate used by the step
 	// Eval holds the metrics if an evaluation ran after this step, else nil.
 	Eval map[string]float64
 }
@@ -188,10 +208,8 @@ type loop struct {
 
 	fullBatch []*tensors.Tensor // cached when BatchSize is 0
 
-	stepExec, microExec, applyExec, evalExec *context.Exec
-	trained                                  []*context.Variable // trainable variables, set by the first graph
-	accumulators                             []*context.Variable
-	countVar                                 *context.Variable
+	stepExec, microExec, lastMicroExec, evalExec *context.Exec
+	trained                                      []*context.Variable // trainable variables, set by the first graph
 
 	progress *progressBar
 	curve    lossCurve
@@ -341,7 +359,7 @@ func (l *loop) step() (StepInfo, error) {
 	if err := SetLR(l.ctx, l.cfg.Optimizer, lr); err != nil {
 		return StepInfo{}, err
 	}
-	var sum, count float64
+	var sum, count, extra float64
 	for micro := range l.accum {
 		batch, err := l.nextBatch()
 		if err != nil {
@@ -352,30 +370,30 @@ func (l *loop) step() (StepInfo, error) {
 			args[i] = t
 		}
 		var outs []*tensors.Tensor
-		if l.accum == 1 {
+		switch {
+		case l.accum == 1:
 			outs, err = l.execStep().Exec(args...)
-		} else {
+		case micro < l.accum-1:
 			outs, err = l.execMicro().Exec(args...)
+		default:
+			outs, err = l.execLastMicro().Exec(args...)
 		}
 		if err != nil {
 			return StepInfo{}, fmt.Errorf("training: Train: step %d, micro-batch %d: %w", l.state.Step+1, micro, err)
 		}
 		sum += tensors.ToScalar[float64](outs[0])
 		count += tensors.ToScalar[float64](outs[1])
+		extra += tensors.ToScalar[float64](outs[2])
 	}
-	if l.accum > 1 {
-		if _, err := l.execApply().Exec(); err != nil {
-			return StepInfo{}, fmt.Errorf("training: Train: step %d, applying gradients: %w", l.state.Step+1, err)
-		}
-	}
-	loss := sum / count
+	extraLoss := extra / count
+	loss := sum/count + extraLoss
 	l.state.Step++
 	l.state.Losses = append(l.state.Losses, loss)
 	l.state.LRs = append(l.state.LRs, lr)
 	l.res.Losses = append(l.res.Losses, loss)
 	l.res.LRs = append(l.res.LRs, lr)
 	l.curve.Add("train", l.state.Step, loss)
-	return StepInfo{Step: l.state.Step, Loss: loss, Count: count, LR: lr}, nil
+	return StepInfo{Step: l.state.Step, Loss: loss, ExtraLoss: extraLoss, Count: count, LR: lr}, nil
 }
 
 // startEpoch begins an epoch: it records the RNG state, then draws the epoch's order.
@@ -453,11 +471,12 @@ func shapeOf(n *Node) string {
 	return n.Shape().String()
 }
 
-// trainableVars returns the trainable variables of the graph, checking they are the same at every build.
-func (l *loop) trainableVars(ctx *context.Context, g *Graph) []*context.Variable {
-	vars := trainableInGraph(ctx, g)
+// trainableVars returns the trainable variables of the graph on which the objective depends (the others get no
+// gradient, as torch's grad None, and the optimizer leaves them alone), checking they are the same at every build.
+func (l *loop) trainableVars(ctx *context.Context, objective *Node) []*context.Variable {
+	vars := withGradient(objective, trainableInGraph(ctx, objective.Graph()))
 	if len(vars) == 0 {
-		panic("training: Train: lossFn uses no trainable variable, there is nothing to train")
+		panic("training: Train: lossFn uses no trainable variable that the loss depends on, there is nothing to train")
 	}
 	if l.trained == nil {
 		l.trained = vars
@@ -467,73 +486,128 @@ func (l *loop) trainableVars(ctx *context.Context, g *Graph) []*context.Variable
 	return vars
 }
 
-// execStep is the fused step (no accumulation): loss = sum/count, gradients, update.
+// extraLoss returns the sum of the loss terms added with GoMLX's train.AddLoss while building g (regularisation),
+// as dtype, or nil if there are none.
+func extraLoss(ctx *context.Context, g *Graph, dtype dtypes.DType) *Node {
+	value, found := ctx.InAbsPath(train.TrainerAbsoluteScope).GetGraphParam(g, train.TrainerLossGraphParamKey)
+	if !found || value == nil {
+		return nil
+	}
+	extra, ok := value.(*Node)
+	if !ok || extra == nil {
+		return nil
+	}
+	if !extra.Shape().IsScalar() {
+		panic(fmt.Sprintf("training: Train: the loss terms added with train.AddLoss must sum to a scalar, got %s",
+			extra.Shape()))
+	}
+	return ConvertDType(extra, dtype)
+}
+
+// objective builds one batch's part of the step's objective: lossFn's sum and count, and the count-weighted extra
+// loss terms count·extra (zero without them). The gradient of sum + count·extra, divided by the step's total count,
+// is the gradient of sum/count + extra for a single batch and the count-weighted mean over micro-batches.
+func (l *loop) objective(ctx *context.Context, batch []*Node) (sum, count, weightedExtra *Node) {
+	g := batch[0].Graph()
+	ctx.SetTraining(g, true)
+	sum, count = l.lossGraph(ctx, batch)
+	count = ConvertDType(count, sum.DType())
+	if extra := extraLoss(ctx, g, sum.DType()); extra != nil {
+		return sum, count, Mul(count, extra)
+	}
+	return sum, count, ScalarZero(g, sum.DType())
+}
+
+// graphValues returns the graph values of vars.
+func graphValues(g *Graph, vars []*context.Variable) []*Node {
+	values := make([]*Node, len(vars))
+	for i, v := range vars {
+		values[i] = v.ValueGraph(g)
+	}
+	return values
+}
+
+// float64s converts the nodes to float64.
+func float64s(nodes ...*Node) []*Node {
+	out := make([]*Node, len(nodes))
+	for i, n := range nodes {
+		out[i] = ConvertDType(n, dtypes.Float64)
+	}
+	return out
+}
+
+// execStep is the fused step (no accumulation): loss = sum/count + extra, gradients, update, per-step updates.
+// It returns sum, count and count·extra, as float64.
 func (l *loop) execStep() *context.Exec {
 	if l.stepExec == nil {
 		l.stepExec = context.MustNewExec(l.backend, l.ctx, func(ctx *context.Context, batch []*Node) []*Node {
 			g := batch[0].Graph()
-			ctx.SetTraining(g, true)
-			sum, count := l.lossGraph(ctx, batch)
-			loss := Div(sum, ConvertDType(count, sum.DType()))
-			vars := l.trainableVars(ctx, g)
-			values := make([]*Node, len(vars))
-			for i, v := range vars {
-				values[i] = v.ValueGraph(g)
-			}
-			l.cfg.Optimizer.ApplyGradients(ctx, vars, Gradient(loss, values...))
+			sum, count, weightedExtra := l.objective(ctx, batch)
+			loss := Div(Add(sum, weightedExtra), count)
+			vars := l.trainableVars(ctx, loss)
+			l.cfg.Optimizer.ApplyGradients(ctx, vars, Gradient(loss, graphValues(g, vars)...))
 			train.ExecPerStepUpdateGraphFn(ctx, g)
-			return []*Node{ConvertDType(sum, dtypes.Float64), ConvertDType(count, dtypes.Float64)}
+			return float64s(sum, count, weightedExtra)
 		})
 	}
 	return l.stepExec
 }
 
-// execMicro accumulates the gradients of one micro-batch's sum, and its count.
+// execMicro accumulates the gradients of one micro-batch's sum + count·extra, and its count.
 func (l *loop) execMicro() *context.Exec {
 	if l.microExec == nil {
 		l.microExec = context.MustNewExec(l.backend, l.ctx, func(ctx *context.Context, batch []*Node) []*Node {
-			g := batch[0].Graph()
-			ctx.SetTraining(g, true)
-			sum, count := l.lossGraph(ctx, batch)
-			vars := l.trainableVars(ctx, g)
-			values := make([]*Node, len(vars))
-			for i, v := range vars {
-				values[i] = v.ValueGraph(g)
-			}
-			grads := Gradient(sum, values...)
-			l.accumulators = make([]*context.Variable, len(vars))
-			for i, v := range vars {
-				acc := shadowVariable(ctx, accumulatorScope, v)
-				acc.SetValueGraph(Add(acc.ValueGraph(g), grads[i]))
-				l.accumulators[i] = acc
-			}
-			count64 := ConvertDType(count, dtypes.Float64)
-			l.countVar = ctx.InAbsPath(accumulatedCount).Checked(false).
-				VariableWithValue("accumulated_count", 0.0).SetTrainable(false)
-			l.countVar.SetValueGraph(Add(l.countVar.ValueGraph(g), count64))
-			return []*Node{ConvertDType(sum, dtypes.Float64), count64}
+			return l.accumulate(ctx, batch, false)
 		})
 	}
 	return l.microExec
 }
 
-// execApply divides the accumulated gradients by the accumulated count, updates, and resets the accumulators.
-func (l *loop) execApply() *context.Exec {
-	if l.applyExec == nil {
-		l.applyExec = context.MustNewExec(l.backend, l.ctx.Checked(false), func(ctx *context.Context, g *Graph) *Node {
-			count := l.countVar.ValueGraph(g)
-			grads := make([]*Node, len(l.accumulators))
-			for i, acc := range l.accumulators {
-				value := acc.ValueGraph(g)
-				grads[i] = Div(value, ConvertDType(count, value.DType()))
-				acc.SetValueGraph(ZerosLike(value))
-			}
-			l.cfg.Optimizer.ApplyGradients(ctx, l.trained, grads)
-			l.countVar.SetValueGraph(ZerosLike(count))
-			return count
-		})
+// execLastMicro accumulates the last micro-batch of a step, divides the accumulated gradients by the accumulated
+// count, updates, runs the per-step updates and resets the accumulators, as GoMLX's accumulateStepAndApplyGraph.
+func (l *loop) execLastMicro() *context.Exec {
+	if l.lastMicroExec == nil {
+		// The variables exist: the first micro-batch of the step built them.
+		l.lastMicroExec = context.MustNewExec(l.backend, l.ctx.Checked(false),
+			func(ctx *context.Context, batch []*Node) []*Node {
+				return l.accumulate(ctx, batch, true)
+			})
 	}
-	return l.applyExec
+	return l.lastMicroExec
+}
+
+// accumulate is the graph of execMicro (apply false) and execLastMicro (apply true).
+func (l *loop) accumulate(ctx *context.Context, batch []*Node, apply bool) []*Node {
+	g := batch[0].Graph()
+	sum, count, weightedExtra := l.objective(ctx, batch)
+	objective := Add(sum, weightedExtra)
+	vars := l.trainableVars(ctx, objective)
+	grads := Gradient(objective, graphValues(g, vars)...)
+	countVar := ctx.InAbsPath(accumulatedCount).Checked(false).
+		VariableWithValue("accumulated_count", 0.0).SetTrainable(false)
+	totalCount := Add(countVar.ValueGraph(g), ConvertDType(count, dtypes.Float64))
+	accumulators := make([]*context.Variable, len(vars))
+	for i, v := range vars {
+		accumulators[i] = shadowVariable(ctx, accumulatorScope, v)
+		grads[i] = Add(accumulators[i].ValueGraph(g), grads[i])
+	}
+	if !apply {
+		for i, acc := range accumulators {
+			acc.SetValueGraph(grads[i])
+		}
+		countVar.SetValueGraph(totalCount)
+		return float64s(sum, count, weightedExtra)
+	}
+	for i, grad := range grads {
+		grads[i] = Div(grad, ConvertDType(totalCount, grad.DType()))
+	}
+	l.cfg.Optimizer.ApplyGradients(ctx, vars, grads)
+	train.ExecPerStepUpdateGraphFn(ctx, g)
+	for _, acc := range accumulators {
+		acc.SetValueGraph(Zeros(g, acc.Shape()))
+	}
+	countVar.SetValueGraph(ZerosLike(totalCount))
+	return float64s(sum, count, weightedExtra)
 }
 
 // shadowVariable returns a zero-initialised, non-trainable variable shaped as v under root + v's scope.
@@ -658,38 +732,73 @@ func (l *loop) earlyStop(es *EarlyStopping, metrics map[string]float64) error {
 	return nil
 }
 
-// save writes the checkpoint.
+// save writes the checkpoint, with this run's configuration.
 func (l *loop) save() error {
 	c := l.state
 	c.Optimizer = l.cfg.Optimizer.Name()
+	c.OptimizerConfig = describeOptimizer(l.cfg.Optimizer)
 	c.Schedule = l.cfg.Schedule.String()
+	c.BatchSize, c.AccumulationSteps, c.Shuffle = l.cfg.BatchSize, l.cfg.AccumulationSteps, l.cfg.Shuffle
+	c.Seed, c.DataLen = l.cfg.Seed, l.data.Len()
 	return saveCheckpoint(l.cfg.CheckpointPath, l.ctx, &c)
 }
 
-// resume restores the context and the loop's position from the checkpoint.
+// describeOptimizer is the optimizer's String (torch's repr), or its Name if it has none.
+func describeOptimizer(opt Optimizer) string {
+	if s, ok := opt.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return opt.Name()
+}
+
+// configDifferences lists, in a fixed order, how this run's configuration differs from the checkpoint's.
+func (l *loop) configDifferences(c *checkpoint) []string {
+	var diffs []string
+	differ := func(field string, saved, now any) {
+		if saved != now {
+			diffs = append(diffs, fmt.Sprintf("%s: %v in the checkpoint, %v in this run", field, saved, now))
+		}
+	}
+	differ("Optimizer", c.OptimizerConfig, describeOptimizer(l.cfg.Optimizer))
+	differ("Schedule", c.Schedule, l.cfg.Schedule.String())
+	differ("BatchSize", c.BatchSize, l.cfg.BatchSize)
+	differ("AccumulationSteps", c.AccumulationSteps, l.cfg.AccumulationSteps)
+	differ("Shuffle", c.Shuffle, l.cfg.Shuffle)
+	differ("Seed", c.Seed, l.cfg.Seed)
+	if c.DataLen != l.data.Len() {
+		diffs = append(diffs, fmt.Sprintf("data size: %d examples in the checkpoint, %d in this run", c.DataLen,
+			l.data.Len()))
+	}
+	return diffs
+}
+
+// resume restores the context and the loop's position from the checkpoint. It checks everything first (the file,
+// every field, the configuration, the variables' shapes), so that a refused resume leaves the context as it was.
 func (l *loop) resume() error {
 	c, err := readCheckpoint(l.cfg.CheckpointPath)
 	if err != nil {
 		return err
 	}
-	if c.Optimizer != l.cfg.Optimizer.Name() {
-		return fmt.Errorf("training: Train: checkpoint %s was written by optimizer %s, this run uses %s",
-			l.cfg.CheckpointPath, c.Optimizer, l.cfg.Optimizer.Name())
+	if diffs := l.configDifferences(c); len(diffs) > 0 && !l.cfg.ResumeAnyway {
+		return fmt.Errorf("training: Train: checkpoint %s was written with another configuration (%s); set "+
+			"Config.ResumeAnyway to resume anyway, or use another CheckpointPath", l.cfg.CheckpointPath,
+			strings.Join(diffs, "; "))
 	}
 	if err := restoreVariables(l.ctx, c); err != nil {
 		return err
 	}
-	if c.DataLen != l.data.Len() {
-		return fmt.Errorf("training: Train: checkpoint %s was written for a data set of %d examples, this one has %d",
-			l.cfg.CheckpointPath, c.DataLen, l.data.Len())
+	// The checkpoint's optimizer state is this run's (torch's optimizer.load_state_dict).
+	if err := adoptState(l.ctx, l.cfg.Optimizer); err != nil {
+		return err
 	}
 	l.state = *c
 	l.state.Variables = nil
 	l.rng = rand.NewPCG(0, 0)
-	if err := l.rng.UnmarshalBinary(c.EpochRNG); err != nil {
+	if err := l.rng.UnmarshalBinary(c.EpochRNG); err != nil { // validate checked it already.
 		return fmt.Errorf("training: Train: checkpoint %s: data-order RNG state: %w", l.cfg.CheckpointPath, err)
 	}
 	l.drawOrder()
+	l.state.Cursor = min(l.state.Cursor, l.data.Len()) // A different data size, resumed anyway.
 	l.res.ResumedFrom = c.Step
 	return nil
 }

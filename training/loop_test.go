@@ -20,6 +20,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/layers"
+	"github.com/gomlx/gomlx/pkg/ml/layers/regularizers"
 	"github.com/lossbook/lossbook/lib"
 )
 
@@ -376,4 +378,104 @@ func identityish(rows, cols int) [][]float64 {
 		}
 	}
 	return m
+}
+
+// regularizedData and regularizedLoss are a dense layer with L2 and L1 regularisation from context parameters
+// (GoMLX's layers.Dense adds them with train.AddLoss, and L1 also registers a per-step update that zeroes the
+// weights smaller than its amount), on 8 examples.
+func regularizedData(t *testing.T) *TensorDataset {
+	t.Helper()
+	x := make([][]float64, 8)
+	y := make([][]float64, 8)
+	for i := range x {
+		x[i] = []float64{math.Sin(float64(i)), math.Cos(float64(2 * i)), float64(i%3) - 1}
+		y[i] = []float64{0.5*x[i][0] - x[i][2], 0.2 + 0.3*x[i][1]}
+	}
+	ds, err := NewTensorDataset(x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+// Regularisation amounts of regularizedLoss.
+const (
+	testL2 = 0.1
+	testL1 = 0.04
+)
+
+var regularizedWeights = [][]float64{{0.8, -0.03}, {0.02, 0.5}, {-0.6, 0.3}}
+
+func regularizedLoss(ctx *context.Context, batch []*Node) (*Node, *Node) {
+	model := ctx.In("model").Checked(false) // The weights are created here with fixed values, then reused by Dense.
+	model.SetParam(regularizers.ParamL2, testL2)
+	model.SetParam(regularizers.ParamL1, testL1)
+	dense := model.In("out").In("dense")
+	if dense.GetVariableByScopeAndName(dense.Scope(), "weights") == nil {
+		dense.VariableWithValue("weights", regularizedWeights)
+		dense.VariableWithValue("biases", []float64{0.1, -0.1})
+	}
+	pred := layers.Dense(model.In("out"), batch[0], true, 2)
+	diff := Sub(pred, batch[1])
+	return ReduceAllSum(Square(diff)), Scalar(diff.Graph(), diff.DType(), diff.Shape().Size())
+}
+
+// TestExtraLossesInEveryPath: train.AddLoss terms (a regularised layers.Dense) and train.AddPerStepUpdateGraphFn
+// updates (L1's zeroing of small weights) count in the fused step and in gradient accumulation alike, so one batch
+// of 8 and two accumulated micro-batches of 4 follow the same trajectory, and the reported loss includes the terms.
+func TestExtraLossesInEveryPath(t *testing.T) {
+	data := regularizedData(t)
+	// run returns the result, the weights after each step and the StepInfos.
+	run := func(batchSize, accumulation int) (*Result, [][]float64, []StepInfo) {
+		ctx := context.New()
+		var infos []StepInfo
+		var weights [][]float64
+		res, err := Train(lib.MustBackend(), ctx, data, regularizedLoss, Config{Optimizer: NewSGD(0.05), Steps: 6,
+			BatchSize: batchSize, AccumulationSteps: accumulation, Progress: io.Discard,
+			OnStep: func(info StepInfo) error {
+				infos = append(infos, info)
+				w := ctx.GetVariableByScopeAndName("/model/out/dense", "weights")
+				weights = append(weights, tensors.MustCopyFlatData[float64](w.MustValue()))
+				return nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, weights, infos
+	}
+	full, fullW, fullInfos := run(0, 1)
+	acc, accW, accInfos := run(4, 2)
+	if !nearAll(acc.Losses, full.Losses, close12) {
+		t.Errorf("losses: accumulated %v, full batch %v", acc.Losses, full.Losses)
+	}
+	for i := range fullW {
+		if !nearAll(accW[i], fullW[i], close12) {
+			t.Errorf("weights after step %d: accumulated %v, full batch %v", i+1, accW[i], fullW[i])
+		}
+	}
+
+	// The first step's loss is the data's mean squared error plus L2·Σw² + L1·Σ|w|.
+	mse := context.MustExecOnce(lib.MustBackend(), context.New(), func(ctx *context.Context, x, y *Node) *Node {
+		s, c := regularizedLoss(ctx, []*Node{x, y})
+		return Div(s, c)
+	}, data.Columns()[0], data.Columns()[1]).Value().(float64)
+	var l2, l1 float64
+	for _, row := range regularizedWeights {
+		for _, w := range row {
+			l2, l1 = l2+w*w, l1+math.Abs(w)
+		}
+	}
+	wantExtra := testL2*l2 + testL1*l1
+	for name, info := range map[string]StepInfo{"full batch": fullInfos[0], "accumulated": accInfos[0]} {
+		if !near(info.Loss, mse+wantExtra, close12) {
+			t.Errorf("%s: first loss %.17g, want %.17g + %.17g", name, info.Loss, mse, wantExtra)
+		}
+	}
+	// L1's per-step update zeroed the two weights that the first step left smaller than its amount, in both paths.
+	for name, w := range map[string][]float64{"full batch": fullW[0], "accumulated": accW[0]} {
+		if w[1] != 0 || w[2] != 0 {
+			t.Errorf("%s: weights after step 1 %v, want the small ones (indices 1 and 2) zeroed by L1's per-step "+
+				"update", name, w)
+		}
+	}
 }

@@ -15,7 +15,7 @@ import (
 //
 //	g ← −g                            if Maximize
 //	g ← g + λ θ                       if WeightDecay λ ≠ 0 (L2, coupled), unless NoDecay picks θ
-//	b ← g at t = 1, else μ b + (1 − τ) g      if Momentum μ ≠ 0 (τ is Dampening)
+//	b ← g at t = 1, else μ b + (1 − τ) g      if Momentum μ ≠ 0 (τ is Dampening; t is θ's own step)
 //	g ← g + μ b if Nesterov, else g ← b       if Momentum μ ≠ 0
 //	θ ← θ − lr · g
 //
@@ -43,7 +43,8 @@ type SGD struct {
 	// GradientClipping clips the gradients first (zero value: no clipping).
 	GradientClipping
 
-	name string
+	name     string
+	instance // tells this optimizer's state from another's (see Optimizer)
 }
 
 // NewSGD returns torch.optim.SGD(params, lr=lr) with torch's defaults: no momentum, no dampening, no weight
@@ -58,6 +59,8 @@ func NewSGD(lr float64) *SGD {
 func NewGD(lr float64) *SGD {
 	return &SGD{LR: lr, name: "GD"}
 }
+
+func (o *SGD) instanceID() uint64 { return o.get() }
 
 // Name is "SGD", or "GD" for NewGD.
 func (o *SGD) Name() string {
@@ -112,9 +115,9 @@ func (o *SGD) Clear(ctx *context.Context) error { return newOptimizerState(ctx, 
 // ApplyGradients implements Optimizer.
 func (o *SGD) ApplyGradients(ctx *context.Context, vars []*context.Variable, grads []*Node) {
 	g := checkApply(o, vars, grads)
+	mustClaimState(ctx, o)
 	state := newOptimizerState(ctx, o.Name())
-	lr, step := state.beginStep(ctx, g, o.LR)
-	isFirst := Equal(step, Scalar(g, dtypes.Int64, 1))
+	lr := state.beginStep(ctx, g, o.LR)
 	grads = o.GradientClipping.clip(grads)
 	for i, v := range vars {
 		dtype := v.DType()
@@ -133,6 +136,8 @@ func (o *SGD) ApplyGradients(ctx *context.Context, vars []*context.Variable, gra
 				damped = MulScalar(d, 1-o.Dampening)
 			}
 			next := Add(MulScalar(bufVar.ValueGraph(g), o.Momentum), damped)
+			// torch creates the buffer as g at the variable's first step (its momentum_buffer is None before).
+			isFirst := Equal(state.incrementStep(v, g), Scalar(g, dtypes.Int64, 1))
 			buf := Where(isFirst, d, next)
 			bufVar.SetValueGraph(buf)
 			if o.Nesterov {
