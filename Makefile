@@ -15,7 +15,7 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel xla-plugin vet gotest gotest-xla examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean
+.PHONY: all lab test deps tools kernel xla-plugin vet gotest gotest-xla fuzz fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean
 
 all: test
 
@@ -59,6 +59,17 @@ gotest:
 XLA_PACKAGES := ./losses/... ./training/... ./lib ./lib/models/... ./lib/dotgrad/... ./examples/... ./internal/bench/...
 gotest-xla: xla-plugin
 	GOMLX_BACKEND=xla:cpu $(GO) test $(XLA_PACKAGES)
+
+# Each fuzz target for FUZZTIME beyond its seed corpus (which go test already runs); FUZZTIME=10m for a long run.
+# Inputs that found a bug are kept in the package's testdata/fuzz/<target> and replay under go test.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := ./metrics:FuzzBLEU ./metrics:FuzzTokenizers ./lib/data:FuzzZText ./lib/data:FuzzTarGz \
+	./lib/tokenize:FuzzWordPiece ./lib/tokenize:FuzzTrain
+fuzz:
+	for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $${t#*:} ($(FUZZTIME))"; \
+	  GOMLX_BACKEND=go $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}" || exit 1; \
+	done
 
 # Every Example function must have an // Output: line, or `go test` never runs it.
 examples:
