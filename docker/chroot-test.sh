@@ -107,7 +107,7 @@ unshare --net -- /bin/sh -c '
   ip link set lo up
   exec chroot "$1" runuser -u "$2" -- env -i HOME="/home/$2" USER="$2" LANG=C.UTF-8 \
     PATH="$3/bin:/usr/local/go/bin:/usr/local/bin:/usr/bin:/bin" GOTOOLCHAIN=local LOSSBOOK_FETCH_DATA="$4" \
-    "$3/docker/selftest.sh"' sh "$root" "$user" "$checkout" "$fetch_data"
+    LOSSBOOK_SELFTEST_OUT="$3/build/selftest" "$3/docker/selftest.sh"' sh "$root" "$user" "$checkout" "$fetch_data"
 t_selftest=$((SECONDS - start))
 
 # ---- Report ----------------------------------------------------------------------------------------------------------

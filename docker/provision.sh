@@ -84,8 +84,21 @@ install_apt_packages() {
   fi
   say "Debian packages: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  use_debian_mirror
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# A room's Debian mirror (LOSSBOOK_DEBIAN_MIRROR) for apt too, not only for lossbook's own .deb downloads: the
+# official archive's URL is replaced in apt's source lists (one-line .list files and deb822 .sources files).
+use_debian_mirror() {
+  [ -n "${LOSSBOOK_DEBIAN_MIRROR:-}" ] || return 0
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    sed -i -E "s#https?://deb\.debian\.org/debian/?( |\$)#${LOSSBOOK_DEBIAN_MIRROR%/}\1#" "$f"
+  done
+  say "Debian packages: apt uses the mirror $LOSSBOOK_DEBIAN_MIRROR"
 }
 
 # ---- 2. Go from the module proxy ------------------------------------------------------------------------------------
@@ -169,7 +182,7 @@ as_user_in() {
     PYDEVD_DISABLE_FILE_VALIDATION=1
     PATH="$LOSSBOOK_REPO/bin:$LOSSBOOK_GOROOT/bin:/usr/local/bin:/usr/bin:/bin")
   local v
-  for v in GOPROXY GOSUMDB GONOSUMDB GOPRIVATE GOINSECURE GOFLAGS npm_config_registry LOSSBOOK_DEBIAN_MIRROR \
+  for v in GOPROXY GOSUMDB GONOSUMDB GOPRIVATE GOINSECURE GOFLAGS npm_config_registry LOSSBOOK_DEBIAN_MIRROR PIP_INDEX_URL \
     http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
     if [ -n "${!v:-}" ]; then env+=("$v=${!v}"); fi
   done

@@ -13,9 +13,21 @@ if [ "$(id -u)" -eq 0 ]; then
   exit 1
 fi
 
-out=${LOSSBOOK_SELFTEST_OUT:-build/selftest}
+# The executed notebooks go to a temporary folder, removed at the end, so that nothing is left in the
+# participants' file tree; LOSSBOOK_SELFTEST_OUT keeps them.
+if [ -n "${LOSSBOOK_SELFTEST_OUT:-}" ]; then
+  out=$LOSSBOOK_SELFTEST_OUT
+else
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+fi
 export LOSSBOOK_SMOKE=${LOSSBOOK_SMOKE:-1}
 mkdir -p "$out"
+# Go modules from the image's own file cache only, even when the build was given a GOPROXY (a build argument
+# is in the environment and would win over the user's go env): this proves the offline path at build time.
+GOPROXY="file://$(go env GOMODCACHE)/cache/download"
+export GOPROXY
+say "Go modules from $GOPROXY only"
 executed=()
 for nb in notebooks/*.ipynb; do
   say "executing $nb with the GoNB kernel (LOSSBOOK_SMOKE=$LOSSBOOK_SMOKE)"

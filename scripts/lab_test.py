@@ -108,9 +108,15 @@ def main():
         deadline = time.time() + TIMEOUT
         while time.time() < deadline and proc.poll() is None:
             log.seek(0)
-            m = re.search(r"(http://127\.0\.0\.1:%d/\S*token=(\w+))" % port, log.read())
+            text = log.read()
+            m = re.search(r"(http://127\.0\.0\.1:%d/\S*token=(\w+))" % port, text)
             if m:
                 url, token = m.group(1), m.group(2)
+                break
+            # With JUPYTER_TOKEN set, Jupyter prints the URL with the token masked ("token=...").
+            m = re.search(r"(http://127\.0\.0\.1:%d/\S*token=\.\.\.)" % port, text)
+            if m and os.environ.get("JUPYTER_TOKEN"):
+                url, token = m.group(1), os.environ["JUPYTER_TOKEN"]
                 break
             time.sleep(1)
         log.seek(0)
