@@ -2,10 +2,6 @@
 // schedules, gradient clipping and accumulation, and a training loop with checkpoints. The metrics that judge a
 // model (accuracy, F1, perplexity, BLEU, chrF, ...) are in package metrics.
 //
-// It owns: everything that changes parameters over steps. It must not touch: loss formulas (package losses),
-// metric definitions (package metrics), data reading (lib/data) or display code (it reports progress through nb,
-// which only shows).
-//
 // # Optimizers
 //
 // NewGD, NewSGD, NewAdam and NewAdamW return optimizers with torch.optim's defaults and update equations, equal to
@@ -66,4 +62,10 @@
 // CrossEntropySumCount gives that sum and count and takes no loss options; TrainingCrossEntropySumCount applies
 // label smoothing and class weights only while training, so one BatchLossFn trains with them and evaluates
 // without them.
+//
+// # For contributors
+//
+// training owns everything that changes parameters over steps. It must not touch loss formulas (package
+// losses), metric definitions (package metrics), data reading (lib/data) or display code (it reports progress
+// through nb, which only shows).
 package training
