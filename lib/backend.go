@@ -123,7 +123,10 @@ func Resolve(config string) (Choice, error) {
 // ("cpu", "cuda"), or "" for the preferred installed one (cuda where an NVIDIA GPU is present, then cpu).
 func findPlugin(what string) (*Plugin, error) {
 	if filepath.IsAbs(what) {
-		p := &Plugin{Path: what, Name: strings.TrimSuffix(strings.TrimPrefix(filepath.Base(what), "pjrt_c_api_"), "_plugin.so")}
+		p := &Plugin{Path: what, Name: filepath.Base(what)}
+		if m := pluginFileRE.FindStringSubmatch(p.Name); m != nil {
+			p.Name = m[1] + m[2]
+		}
 		if p.Version, p.Err = CheckPlugin(what); p.Err != nil {
 			return nil, p.Err
 		}
@@ -145,9 +148,9 @@ func findPlugin(what string) (*Plugin, error) {
 	if want == "" {
 		want = "cpu or cuda"
 	}
-	return nil, fmt.Errorf("lossbook: no PJRT plugin %s is installed (searched %s); run `lossbook xla install cpu` "+
-		"(or `cuda`), or set %s to the folder that holds pjrt_c_api_%s_plugin.so",
-		want, strings.Join(pluginDirs(), ", "), EnvPluginPath, cmp.Or(what, "cpu"))
+	return nil, fmt.Errorf("lossbook: no PJRT plugin %s is installed (searched %s); run `lossbook xla install %s`, "+
+		"or set %s to the folder that holds pjrt_c_api_%s_plugin.so",
+		want, strings.Join(pluginDirs(), ", "), cmp.Or(what, "cpu"), EnvPluginPath, cmp.Or(what, "cpu"))
 }
 
 // preferredPlugins lists the plugin names to look for: the one asked for, else cuda (with a GPU) then cpu.

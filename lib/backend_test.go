@@ -298,3 +298,31 @@ func TestReportOncePerKernel(t *testing.T) {
 		t.Errorf("stdout = %q, want %q", got, want)
 	}
 }
+
+func TestFindPluginsNames(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"pjrt_c_api_cpu_plugin.so", "pjrt_plugin_tpu.so", "pjrt-plugin-metal.so", "libfoo.so", "pjrt_c_api_cpu_plugin.so.bak"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nvidia := filepath.Join(dir, "nvidia")
+	if err := os.Mkdir(nvidia, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(nvidia, "pjrt_c_api_cuda_plugin.so"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvPluginPath, dir+":"+nvidia)
+	var names []string
+	for _, p := range FindPlugins() {
+		names = append(names, p.Name)
+		if p.Err == nil {
+			t.Errorf("%s: a file of one byte passed CheckPlugin", p.Path)
+		}
+	}
+	slices.Sort(names)
+	if want := []string{"cpu", "cuda", "metal", "tpu"}; !slices.Equal(names, want) {
+		t.Errorf("FindPlugins names = %q, want %q", names, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -38,34 +39,50 @@ func (e *PluginError) Error() string {
 		"run `lossbook xla install cpu` to install the tested plugin, or remove the file", e.Path, e.Reason, PJRTAPIVersion)
 }
 
-// pluginDirs lists the folders searched for PJRT plugins, in go-xla's order: $PJRT_PLUGIN_LIBRARY_PATH when
-// set, else ~/.local/lib/go-xla and /usr/local/lib/go-xla (the system library path, which go-xla also searches,
-// holds no plugin that lossbook installs).
+// pluginDirs lists the folders searched for PJRT plugins, in go-xla v0.1.4's order: $PJRT_PLUGIN_LIBRARY_PATH
+// when set; else ~/.local/lib/go-xla (and its nvidia/ folder, where the CUDA plugin goes), ~/.local/lib/gomlx/pjrt,
+// the same under /usr/local/lib, then the folders of $LD_LIBRARY_PATH. (go-xla also reads /etc/ld.so.conf's
+// system folders, where no installer puts a plugin; lossbook does not search them.)
 func pluginDirs() []string {
 	if paths, ok := os.LookupEnv(EnvPluginPath); ok {
 		return slices.DeleteFunc(strings.Split(paths, ":"), func(p string) bool { return p == "" })
 	}
 	var dirs []string
 	if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, ".local", "lib", "go-xla"))
+		goxla := filepath.Join(home, ".local", "lib", "go-xla")
+		dirs = append(dirs, goxla, filepath.Join(goxla, "nvidia"), filepath.Join(home, ".local", "lib", "gomlx", "pjrt"))
 	}
-	return append(dirs, "/usr/local/lib/go-xla")
+	dirs = append(dirs, "/usr/local/lib/go-xla", "/usr/local/lib/go-xla/nvidia", "/usr/local/lib/gomlx/pjrt")
+	for _, p := range strings.Split(os.Getenv("LD_LIBRARY_PATH"), ":") {
+		if filepath.IsAbs(p) {
+			dirs = append(dirs, p)
+		}
+	}
+	return dirs
 }
 
-// FindPlugins lists the PJRT plugin files named pjrt_c_api_<name>_plugin.so in the searched folders, the first
-// of each name only (as go-xla takes it), each checked with CheckPlugin.
+// pluginFileRE matches the file names go-xla takes as PJRT plugins, capturing the plugin's name.
+var pluginFileRE = regexp.MustCompile(`^(?:pjrt_c_api_(.+)_plugin|pjrt[-_]plugin[-_](.+))\.so$`)
+
+// FindPlugins lists the PJRT plugin files in the searched folders (named pjrt_c_api_<name>_plugin.so, or
+// pjrt_plugin_<name>.so as go-xla also accepts), the first of each name only (as go-xla takes it), each checked
+// with CheckPlugin.
 func FindPlugins() []Plugin {
 	var found []Plugin
 	seen := map[string]bool{}
 	for _, dir := range pluginDirs() {
-		matches, _ := filepath.Glob(filepath.Join(dir, "pjrt_c_api_*_plugin.so"))
-		for _, path := range matches {
-			name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "pjrt_c_api_"), "_plugin.so")
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			m := pluginFileRE.FindStringSubmatch(e.Name())
+			if m == nil {
+				continue
+			}
+			name := m[1] + m[2]
 			if seen[name] {
 				continue
 			}
 			seen[name] = true
-			abs, _ := filepath.Abs(path)
+			abs, _ := filepath.Abs(filepath.Join(dir, e.Name()))
 			p := Plugin{Name: name, Path: abs}
 			p.Version, p.Err = CheckPlugin(abs)
 			found = append(found, p)
