@@ -10,7 +10,8 @@ Each folder holds train.jsonl, validation.jsonl and test.jsonl ({"id","group","s
 line). A model sees the subject and the text, joined by a line break: what lossbook's tasks see. Every model
 is fit on train and scored on test (validation is not used: no hyperparameter is tuned). Prints accuracy and
 spam F1 for each seed and model, then the mean over the folders, and the number of validation and test
-messages whose normalised subject + text (lower case, white space collapsed) equals a training message's.
+messages that copy a training message: the same text, lower-cased with white space collapsed (the subject
+where there is no text), as lib/data's Message.Key.
 
 Peers (scikit-learn defaults unless named):
   - svm:    TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True) + LinearSVC()
@@ -45,29 +46,39 @@ def read_split(folder, name):
         rows = [json.loads(line) for line in f]
     texts = [r["subject"] + "\n" + r["text"] for r in rows]
     labels = [1 if r["spam"] else 0 for r in rows]
-    return texts, labels
+    keys = [key(r) for r in rows]
+    return texts, labels, keys
 
 
 def normalise(text):
     return " ".join(text.lower().split())
 
 
+def key(row):
+    return normalise(row["text"]) or "\n" + normalise(row["subject"])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("folders", nargs="+", help="folders written by `lossbook data export`, one per seed")
+    ap.add_argument("--models", default=",".join(MODELS), help="comma-separated peers to run (default: all)")
     args = ap.parse_args()
+    unknown = [m for m in args.models.split(",") if m not in MODELS]
+    if unknown:
+        ap.error(f"--models: unknown peer(s) {unknown}; valid: {', '.join(MODELS)}")
+    models = {m: MODELS[m] for m in args.models.split(",")}
     print(f"scikit-learn {sklearn.__version__}, Python {sys.version.split()[0]}")
-    scores = {m: [] for m in MODELS}
+    scores = {m: [] for m in models}
     for folder in args.folders:
-        xtr, ytr = read_split(folder, "train")
-        xva, _ = read_split(folder, "validation")
-        xte, yte = read_split(folder, "test")
-        seen = {normalise(x) for x in xtr}
-        leak_va = sum(normalise(x) in seen for x in xva)
-        leak_te = sum(normalise(x) in seen for x in xte)
+        xtr, ytr, ktr = read_split(folder, "train")
+        xva, _, kva = read_split(folder, "validation")
+        xte, yte, kte = read_split(folder, "test")
+        seen = set(ktr)
+        leak_va = sum(k in seen for k in kva)
+        leak_te = sum(k in seen for k in kte)
         print(f"{folder}: train {len(xtr)}, validation {len(xva)}, test {len(xte)}; "
-              f"equal to a training message: {leak_va} validation, {leak_te} test")
-        for name, model in MODELS.items():
+              f"copies of a training message: {leak_va} validation, {leak_te} test")
+        for name, model in models.items():
             pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), model())
             pipe.fit(xtr, ytr)
             pred = pipe.predict(xte)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestReadBrownFixture(t *testing.T) {
@@ -302,4 +303,37 @@ func TestHTMLToText(t *testing.T) {
 			t.Errorf("HTMLToText(%q) = %q, want %q after collapsing white space", tc.in, got, tc.want)
 		}
 	}
+}
+
+func TestContentType(t *testing.T) {
+	tests := []struct {
+		in, mediaType, boundary, charset string
+	}{
+		{"", "text/plain", "", ""},
+		{";", "text/plain", "", ""},
+		{"text/plain charset=us-ascii", "text/plain", "", "us-ascii"},
+		{`Multipart/Mixed; boundary="a b"; charset=`, "multipart/mixed", "a b", ""},
+		{`multipart/alternative; boundary="x"; boundary="y"`, "multipart/alternative", "x", ""},
+		{`text/html; charset="big5"`, "text/html", "", "big5"},
+	}
+	for _, tc := range tests {
+		mt, params := contentType(tc.in)
+		if mt != tc.mediaType || params["boundary"] != tc.boundary || params["charset"] != tc.charset {
+			t.Errorf("contentType(%q) = %q, %v; want %q, boundary %q, charset %q", tc.in, mt, params, tc.mediaType, tc.boundary, tc.charset)
+		}
+	}
+}
+
+// FuzzMailText checks that no input makes MailText panic or return invalid UTF-8.
+func FuzzMailText(f *testing.F) {
+	for _, raw := range spamFixture() {
+		f.Add(raw)
+	}
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		subject, text := MailText(raw)
+		if !utf8.ValidString(subject) || !utf8.ValidString(text) {
+			t.Errorf("MailText(%q) = %q, %q: not valid UTF-8", raw, subject, text)
+		}
+	})
 }

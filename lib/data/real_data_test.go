@@ -281,7 +281,7 @@ func TestRealSpamAssassinWords(t *testing.T) {
 	for _, d := range worst {
 		t.Logf("  %s: %d words here, %d from Python", d.id, d.got, d.want)
 	}
-	if share < 0.995 {
+	if share < 0.995 { // 99.67% when written; the rest are mended spam and HTML parser differences
 		t.Errorf("only %.2f%% of the word counts within 5%% of Python's, want at least 99.5%%", 100*share)
 	}
 }
