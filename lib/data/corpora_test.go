@@ -231,6 +231,8 @@ func TestSpamAssassinDecoding(t *testing.T) {
 		{"big5", "Subject: s\nContent-Type: text/plain; charset=big5\nContent-Transfer-Encoding: base64\n\np0u2T7lxuNw=\n", "s", "免費電話"},
 		{"gb2312 subject, ks_c_5601-1987 body",
 			"Subject: =?gb2312?B?t6Kyxrv6u+E=?=\nContent-Type: text/plain; charset=ks_c_5601-1987\n\n\xbe\xc8\xb3\xe7\xc7\xcf\xbc\xbc\xbf\xe4\n", "发财机会", "안녕하세요"},
+		{"raw 8-bit subject in the body's charset",
+			"Subject: \xb7\xa2\xb2\xc6!\nContent-Type: text/html; charset=\"gb2312\"\n\n<p>\xb7\xa2\xb2\xc6</p>\n", "发财!", "发财"},
 		{"a head left open does not swallow the body up to a later </STYLE>",
 			"Subject: s\nContent-Type: text/html\n\n<HTML><HEAD>\n<BODY>Harvest lots of emails<STYLE></STYLE>quickly</BODY></HTML>\n", "s", "Harvest lots of emails quickly"},
 		{"message/rfc822 part",

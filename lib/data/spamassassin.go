@@ -236,7 +236,7 @@ func decodeUTF8OrLatin1(b []byte) string {
 // MailText decodes a raw RFC 822 message as a mail reader shows it and returns its subject and its text,
 // with white space collapsed (see collapseSpace):
 //   - The subject's RFC 2047 encoded words are decoded; raw 8-bit bytes in headers are read as UTF-8 when
-//     valid, else as Windows-1252.
+//     valid, else in the charset of the message's Content-Type, else as Windows-1252.
 //   - A multipart body is cut at its boundary lines, also when the closing boundary is missing; when the
 //     declared boundary is never used, at the first line "--X" followed by a Content-Type line. Broken
 //     headers (in some spam) are mended so that no raw MIME is left in the text: a header that a stray blank
@@ -276,7 +276,8 @@ func mailText(raw []byte, depth int) (subject, text string) {
 	if h.Get("Content-Type") == "" {
 		h, body = continueHeader(h, body)
 	}
-	return decodeHeader(h.Get("Subject")), partText(h, body, depth)
+	_, params := contentType(h.Get("Content-Type"))
+	return decodeHeader(h.Get("Subject"), params["charset"]), partText(h, body, depth)
 }
 
 // headerLine matches a header field's first line.
@@ -355,9 +356,12 @@ var headerDecoder = &mime.WordDecoder{CharsetReader: func(charset string, r io.R
 	return enc.NewDecoder().Reader(r), nil
 }}
 
-// decodeHeader decodes a header value: raw bytes first (UTF-8, else Windows-1252), then encoded words.
-func decodeHeader(v string) string {
-	v = decodeCharset([]byte(v), "")
+// decodeHeader decodes a header value: raw bytes first (UTF-8 when valid, else the charset the message
+// declares for its body, as mail readers do, else Windows-1252), then encoded words.
+func decodeHeader(v, charset string) string {
+	if !utf8.ValidString(v) {
+		v = decodeCharset([]byte(v), charset)
+	}
 	if d, err := headerDecoder.DecodeHeader(v); err == nil {
 		return d
 	}
