@@ -18,7 +18,15 @@ Peers (scikit-learn defaults unless named):
   - logreg: the same features + LogisticRegression(max_iter=1000)
   - nb:     the same features + MultinomialNB()
 
-Measured with Debian's python3-sklearn 1.2.1 under /usr/bin/python3 (Python 3.11).
+Measured with Debian's python3-sklearn 1.2.1 under /usr/bin/python3 (Python 3.11.2), 2026-12-07, on the
+exports of seeds 1-5 (Split(seed, 0.8, 0.1, 0.1): 4,586 / 573 / 573 messages), mean accuracy and spam F1 on
+test:
+  svm    0.9815 / 0.9674 (seeds 0.9721-0.9878)
+  logreg 0.9665 / 0.9388 (0.9581-0.9703)
+  nb     0.8995 / 0.7888 (0.8935-0.9127)
+Before copies were found on the decoded text (5,875 messages deduplicated on the raw body, the old
+decoder; 15-22 validation and 17-29 test messages per seed copied a training message): svm 0.9881 / 0.9802,
+logreg 0.9615 / 0.9329, nb 0.9148 / 0.8371.
 """
 
 import argparse
