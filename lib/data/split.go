@@ -9,7 +9,9 @@ import (
 // SplitIndices shuffles the indices 0..n-1 with a PCG generator seeded by seed and cuts them into consecutive
 // parts whose sizes follow fractions (which must be positive and sum to 1; sizes are rounded by largest
 // remainder so they add up to n). The same n, seed and fractions always give the same parts. Data sets call it
-// on their documents or messages, never on sentences, so no text is shared between parts.
+// on their documents or messages, never on sentences, so that no item is cut between parts. That alone does
+// not keep a text out of two parts: copies of an item would still land on both sides, so a data set removes
+// them before it splits (SpamAssassin on Message.Key, after decoding) and its tests check the parts.
 func SplitIndices(n int, seed uint64, fractions ...float64) ([][]int, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("data: SplitIndices: n %d, want the number of items (>= 0)", n)
