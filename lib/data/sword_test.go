@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -155,7 +156,7 @@ func TestZTextReadAndAlign(t *testing.T) {
 	if _, err := src.Entry(0, 24115); err == nil {
 		t.Error("Entry past the end: no error")
 	}
-	pairs, err := AlignVerses(src, tgt)
+	pairs, err := AlignVerses(src, tgt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +202,7 @@ func TestZTextErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := AlignVerses(z, z); err == nil || !strings.Contains(err.Error(), "block") {
+	if _, err := AlignVerses(z, z, nil); err == nil || !strings.Contains(err.Error(), "block") {
 		t.Errorf("damaged block: error %v, want one naming the block", err)
 	}
 }
@@ -358,9 +359,106 @@ func openAndCheckPairs(t *testing.T, ctx context.Context, en, es SwordModule, op
 	if err != nil {
 		t.Fatal(err)
 	}
-	pairs, err := AlignVerses(src, tgt)
+	pairs, err := AlignVerses(src, tgt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkPairs(t, pairs)
+}
+
+// remapModules builds two modules in the KJV layout holding Jonah 1:16 to 2:10 as RV1909 numbers it: KJV 1:17
+// in slot 2:1, KJV 2:1-8 one slot later, KJV 2:9 and 2:10 together in slot 2:10.
+func remapModules(t *testing.T) (en, es *ZText) {
+	t.Helper()
+	slots := kjvTestamentSlots()
+	ref := map[string]KJVSlot{}
+	for _, s := range KJVSlots() {
+		ref[s.Ref.String()] = s
+	}
+	put := func(e *zTextEntries, verse, text string) {
+		s := ref[verse]
+		if e[s.Testament] == nil {
+			e[s.Testament] = map[int]string{}
+		}
+		e[s.Testament][s.Slot] = text
+	}
+	var ee, se zTextEntries
+	put(&ee, "Jonah 1:16", "Then the men feared the LORD exceedingly,")
+	put(&se, "Jonah 1:16", "Y temieron aquellos hombres á Jehová con gran temor;")
+	put(&ee, "Jonah 1:17", "¶ Now the LORD had prepared a great fish to swallow up Jonah.")
+	put(&se, "Jonah 1:17", `<chapter eID="Jonah.1"/>`)
+	put(&se, "Jonah 2:1", "MAS Jehová había prevenido un gran pez que tragase á Jonás:")
+	put(&ee, "Jonah 2:1", "Then Jonah prayed unto the LORD his God out of the fish’s belly,")
+	put(&se, "Jonah 2:2", "Y oró Jonás desde el vientre del pez á Jehová su Dios,")
+	put(&ee, "Jonah 2:2", "And said, I cried by reason of mine affliction unto the LORD,")
+	put(&se, "Jonah 2:3", "Y dijo: Clamé de mi tribulación á Jehová,")
+	put(&ee, "Jonah 2:9", "But I will sacrifice unto thee with the voice of thanksgiving;")
+	put(&ee, "Jonah 2:10", "And the LORD spake unto the fish, and it vomited out Jonah upon the dry land.")
+	put(&se, "Jonah 2:10", "Yo empero con voz de alabanza te sacrificaré; Y mandó Jehová al pez, y vomitó á Jonás en tierra.")
+	open := func(files map[string][]byte, dir string) *ZText {
+		fsys := fstest.MapFS{}
+		for k, v := range files {
+			fsys[k] = &fstest.MapFile{Data: v}
+		}
+		z, err := OpenZText(fsys, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return z
+	}
+	return open(makeZText("en", slots, ee, 50), "en"), open(makeZText("es", slots, se, 50), "es")
+}
+
+func TestAlignVersesRemap(t *testing.T) {
+	en, es := remapModules(t)
+	jonah := func(c, v int) VerseRef { return VerseRef{"Jonah", "Jonah", c, v} }
+	remap := []VerseRemap{{"Jonah 1:17", "Jonah 2:1"}, {"Jonah 2:1-8", "Jonah 2:2-9"}, {"Jonah 2:9-10", "Jonah 2:10"}}
+	want := []VersePair{
+		{jonah(1, 16), "Then the men feared the LORD exceedingly,", "Y temieron aquellos hombres á Jehová con gran temor;"},
+		{jonah(1, 17), "Now the LORD had prepared a great fish to swallow up Jonah.", "MAS Jehová había prevenido un gran pez que tragase á Jonás:"},
+		{jonah(2, 1), "Then Jonah prayed unto the LORD his God out of the fish’s belly,", "Y oró Jonás desde el vientre del pez á Jehová su Dios,"},
+		{jonah(2, 2), "And said, I cried by reason of mine affliction unto the LORD,", "Y dijo: Clamé de mi tribulación á Jehová,"},
+		{jonah(2, 9), "But I will sacrifice unto thee with the voice of thanksgiving; And the LORD spake unto the fish, and it vomited out Jonah upon the dry land.",
+			"Yo empero con voz de alabanza te sacrificaré; Y mandó Jehová al pez, y vomitó á Jonás en tierra."},
+	}
+	got, err := AlignVerses(en, es, remap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("remapped pairs:\n%v\nwant\n%v", got, want)
+	}
+	// Without the remap, slot by slot: every English verse but the first meets the wrong Spanish one.
+	got, err = AlignVerses(en, es, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || got[1].Ref != jonah(2, 1) || !strings.HasPrefix(got[1].Target, "MAS Jehová") {
+		t.Errorf("slot-by-slot pairs %v, want Jonah 2:1 paired with the fish of 1:17", got)
+	}
+	bad := []struct {
+		remap []VerseRemap
+		want  string
+	}{
+		{[]VerseRemap{{"Jonah 1:17", "Jonah 2:1"}}, "leaves KJV verse Jonah 2:1 paired with it"},
+		{[]VerseRemap{{"Jonah 1:17", "Jonah 2:1"}, {"Jonah 2:1", "Jonah 2:1"}}, "target slot Jonah 2:1 is used twice"},
+		{[]VerseRemap{{"Jonah 1:16-17", "Jonah 1:16"}, {"Jonah 1:17", "Jonah 1:17"}}, "KJV verse Jonah 1:17 is remapped twice"},
+		{[]VerseRemap{{"Jonah 1:18", "Jonah 2:1"}}, `no such KJV verse Jonah 1:18`},
+		{[]VerseRemap{{"Jonah 2:3-1", "Jonah 2:1"}}, "ends before it starts"},
+		{[]VerseRemap{{"Mal 4:6-Matt 1:1", "Mal 4:6"}}, "no such KJV verse"},
+		{[]VerseRemap{{"Jonah2:1", "Jonah 2:1"}}, "no space"},
+	}
+	for _, tc := range bad {
+		if _, err := AlignVerses(en, es, tc.remap); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("remap %v: error %v, want one containing %q", tc.remap, err, tc.want)
+		}
+	}
+}
+
+// TestRV1909RemapIsConsistent checks the RV1909 table itself: every range names KJV verses, and no verse or
+// slot is used twice.
+func TestRV1909RemapIsConsistent(t *testing.T) {
+	if _, err := remapGroups(KJVSlots(), RV1909Remap()); err != nil {
+		t.Fatal(err)
+	}
 }
