@@ -200,6 +200,102 @@ func TestRealVerseAlignment(t *testing.T) {
 	}
 }
 
+// TestRealVerseSplitOverlap checks that SplitVersePairs leaves no exact or near copy of an earlier part's verse
+// (source or target) in validation and test, on the split of DATA.md's baselines and on the 80/10/10 split.
+func TestRealVerseSplitOverlap(t *testing.T) {
+	opts := realOptions(t, nil, []SwordModule{KJVModule, SpanishRV1909Module})
+	pairs, err := LoadVersePairs(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fractions := range [][]float64{{0.9, 0.05, 0.05}, {0.8, 0.1, 0.1}} {
+		members, err := splitVerseChapters(pairs, 1, fractions...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exact, near := verseCopies(pairs, members)
+		parts, err := SplitVersePairs(pairs, 1, fractions...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := make([][]int, len(parts))
+		index := map[VerseRef]int{}
+		for i, p := range pairs {
+			index[p.Ref] = i
+		}
+		for k, part := range parts {
+			for _, p := range part {
+				after[k] = append(after[k], index[p.Ref])
+			}
+		}
+		exactAfter, nearAfter := verseCopies(pairs, after)
+		t.Logf("fractions %v, seed 1: by chapter %d/%d/%d pairs, of which %d exact and %d near copies (Jaccard >= %.1f) of an earlier part's; "+
+			"SplitVersePairs: %d/%d/%d pairs, %d exact and %d near copies",
+			fractions, len(members[0]), len(members[1]), len(members[2]), len(exact), len(near), VerseNearCopy,
+			len(parts[0]), len(parts[1]), len(parts[2]), len(exactAfter), len(nearAfter))
+		for k := 1; k < 3; k++ {
+			e, n := 0, 0
+			for _, i := range members[k] {
+				if exact[i] {
+					e++
+				} else if near[i] {
+					n++
+				}
+			}
+			t.Logf("  part %d: %d of %d pairs were exact copies, %d near copies", k, e, len(members[k]), n)
+		}
+		if len(exactAfter)+len(nearAfter) > 0 {
+			t.Errorf("fractions %v: %d exact and %d near copies left", fractions, len(exactAfter), len(nearAfter))
+		}
+	}
+}
+
+// TestRealBrownSplitOverlap reports how many sentences of Brown's validation and test documents (split by
+// document, 80/10/10, seed 1) repeat a sentence of an earlier part, exactly or nearly. Brown.Split does not
+// remove them: most are short formulas of running text ("He said.", "Yes."), which a language model should
+// see in every part: the test checks that no sentence of 8 words or more is copied and that none is a near
+// copy.
+func TestRealBrownSplitOverlap(t *testing.T) {
+	b, err := LoadBrown(context.Background(), realOptions(t, &BrownPackage, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := b.Split(1, 0.8, 0.1, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := make([][]string, len(parts))
+	for k, p := range parts {
+		for _, d := range p.Documents {
+			for _, s := range d.Sentences() {
+				texts[k] = append(texts[k], s.Text())
+			}
+		}
+	}
+	var exact, near, exactLong, nearLong [3]int
+	for _, o := range SplitOverlaps(texts, 0.8) {
+		long := len(alignmentWords(texts[o.Part][o.Index])) >= 8
+		if o.Exact {
+			exact[o.Part]++
+			if long {
+				exactLong[o.Part]++
+			}
+		} else {
+			near[o.Part]++
+			if long {
+				nearLong[o.Part]++
+			}
+		}
+	}
+	for k := 1; k < 3; k++ {
+		t.Logf("Brown part %d: %d sentences; %d exact copies of an earlier part's (%d of 8 words or more), %d near copies (Jaccard >= 0.8; %d of 8 words or more)",
+			k, len(texts[k]), exact[k], exactLong[k], near[k], nearLong[k])
+		if exactLong[k]+near[k] > 0 {
+			t.Errorf("Brown part %d: %d exact copies of 8 words or more and %d near copies, want none", k, exactLong[k], near[k])
+		}
+	}
+}
+
 // checkRealPairs checks the facts DATA.md gives for the aligned KJV / Reina-Valera verses.
 func checkRealPairs(t *testing.T, pairs []VersePair) {
 	t.Helper()

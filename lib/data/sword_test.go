@@ -322,7 +322,7 @@ func TestSwordCorruptDeb(t *testing.T) {
 func TestSplitVersePairsByChapter(t *testing.T) {
 	var pairs []VersePair
 	for _, s := range KJVSlots()[:2000] { // Genesis 1 to Exodus 11 or so
-		pairs = append(pairs, VersePair{Ref: s.Ref, Source: "en", Target: "es"})
+		pairs = append(pairs, VersePair{Ref: s.Ref, Source: "en " + s.Ref.String(), Target: "es " + s.Ref.String()})
 	}
 	parts, err := SplitVersePairs(pairs, 11, 0.8, 0.2)
 	if err != nil {
@@ -460,5 +460,63 @@ func TestAlignVersesRemap(t *testing.T) {
 func TestRV1909RemapIsConsistent(t *testing.T) {
 	if _, err := remapGroups(KJVSlots(), RV1909Remap()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSplitVersePairsRemovesCopies(t *testing.T) {
+	// Distinct verses, except: Exod 6:1's English repeats one of Gen 1 (an exact copy, case and punctuation
+	// aside), Exod 6:2's Spanish repeats one of Gen 1, and Exod 6:3's English is a near copy of one of Gen 2
+	// (8 of its 9 trigrams are shared: Jaccard 8/10).
+	var pairs []VersePair
+	for _, s := range KJVSlots()[:2000] {
+		pairs = append(pairs, VersePair{Ref: s.Ref, Source: "en " + s.Ref.String(), Target: "es " + s.Ref.String()})
+	}
+	at := map[string]int{}
+	for i, p := range pairs {
+		at[p.Ref.String()] = i
+	}
+	pairs[at["Gen 1:5"]].Source = "And the LORD spake unto Moses, saying,"
+	pairs[at["Exod 6:1"]].Source = "and the Lord spake unto Moses saying"
+	pairs[at["Gen 1:6"]].Target = "Y habló Jehová á Moisés, diciendo:"
+	pairs[at["Exod 6:2"]].Target = "Y habló Jehová á Moisés, diciendo:"
+	pairs[at["Gen 2:3"]].Source = "for I the LORD thy God am a jealous God visiting the iniquity"
+	pairs[at["Exod 6:3"]].Source = "for I the LORD thy God am a jealous God visiting the sins"
+	// Find a seed that puts Genesis 1-2 in training and Exodus 6 elsewhere.
+	var seed uint64
+	for ; ; seed++ {
+		members, err := splitVerseChapters(pairs, seed, 0.5, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(members[0], at["Gen 1:5"]) && slices.Contains(members[0], at["Gen 2:3"]) && slices.Contains(members[1], at["Exod 6:1"]) {
+			break
+		}
+	}
+	before, _ := splitVerseChapters(pairs, seed, 0.5, 0.5)
+	parts, err := SplitVersePairs(pairs, seed, 0.5, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := func(ps []VersePair) map[string]bool {
+		m := map[string]bool{}
+		for _, p := range ps {
+			m[p.Ref.String()] = true
+		}
+		return m
+	}
+	train, test := refs(parts[0]), refs(parts[1])
+	for _, r := range []string{"Exod 6:1", "Exod 6:2"} {
+		if train[r] || test[r] {
+			t.Errorf("%s (an exact copy of a training verse) is still in a part", r)
+		}
+	}
+	if !train["Exod 6:3"] || test["Exod 6:3"] {
+		t.Errorf("Exod 6:3 (a near copy of Gen 2:3) is not moved to training")
+	}
+	if len(parts[0])+len(parts[1]) != len(pairs)-2 || len(parts[1]) != len(before[1])-3 {
+		t.Errorf("parts of %d and %d pairs, want %d and %d", len(parts[0]), len(parts[1]), len(before[0])+1, len(before[1])-3)
+	}
+	if !slices.IsSortedFunc(parts[0], func(a, b VersePair) int { return at[a.Ref.String()] - at[b.Ref.String()] }) {
+		t.Error("the training part is not in canonical order")
 	}
 }
