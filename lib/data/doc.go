@@ -10,7 +10,9 @@
 //     UTF-8, and the 171 mails whose body repeats an earlier one removed before any split: 5,875 remain.
 //   - Verse pairs (LoadVersePairs): King James Version (Debian sword-text-kjv) and Reina-Valera 1909
 //     (sword-text-sparv), read by lossbook's own SWORD zText reader (ZText) and aligned by the KJV
-//     versification: 31,084 English-Spanish pairs with book/chapter/verse references. Split by chapter.
+//     versification where RV1909 follows it and by content where it does not (RV1909Remap): 31,082
+//     English-Spanish pairs with book/chapter/verse references. Split by chapter, with copies of training
+//     verses kept out of validation and test (SplitVersePairs).
 //
 // Splits are deterministic for a seed and never cut a document (or mail, or chapter) apart; see SplitIndices.
 //

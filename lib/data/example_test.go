@@ -98,3 +98,14 @@ func ExampleTrainIBM1() {
 	// t(casa|house) = 0.81
 	// [el libro]
 }
+
+func ExampleSplitOverlaps() {
+	train := []string{"And the LORD spake unto Moses, saying,", "Thou shalt not bow down thyself to them, nor serve them"}
+	test := []string{"And the LORD spake unto Moses, saying,", "thou shalt not bow down thyself unto them, nor serve them", "Jesus wept."}
+	for _, o := range data.SplitOverlaps([][]string{train, test}, 0.5) {
+		fmt.Printf("test %d copies train %d: exact %v, Jaccard %.2f\n", o.Index, o.Of, o.Exact, o.Jaccard)
+	}
+	// Output:
+	// test 0 copies train 0: exact true, Jaccard 1.00
+	// test 1 copies train 1: exact false, Jaccard 0.50
+}
