@@ -339,26 +339,36 @@ type VerseMisalignment struct {
 // numbering that differs from the KJV's leaves them: in runs, each target one or more verses away from its
 // source. It learns a word list from the pairs themselves: IBM Model 1 (TrainIBM1) on lower-case words, source
 // to target, with iterations EM steps (the few hundred pairs that are off do not spoil what thousands of right
-// ones teach), keeping only words seen at least minCount times on their side. Then for each pair i and offset
+// ones teach), keeping only words found in at least minChapters chapters on their side: a word of one or two
+// chapters (Job 39's "unicorn", "ostrich") is learned from those chapters alone, so where they are off it
+// vouches for the wrong pairing. Then for each pair i and offset
 // k (|k| <= 6, pair i+k in the same book) it takes the gain d_k(i) = score(i+k, i) - score(i, i), where
 // score(j, i) is IBM1.LogProb of pair i's target given pair j's source, and reports pair i when, for some k,
 // the mean gain over three consecutive pairs that include i exceeds margin. Averaging over three pairs keeps
 // lists of names and repeated formulas, where a single neighbour can win by chance, from being reported; a
 // lone wrong pair between right ones is missed. Each pair is reported once, with its largest mean gain.
-func MisalignedVersePairs(pairs []VersePair, iterations, minCount int, margin float64) ([]VerseMisalignment, error) {
+func MisalignedVersePairs(pairs []VersePair, iterations, minChapters int, margin float64) ([]VerseMisalignment, error) {
 	words := make([][2][]string, len(pairs))
-	freq := [2]map[string]int{{}, {}}
+	type chapter struct {
+		book string
+		ch   int
+	}
+	chapters := [2]map[string]map[chapter]bool{{}, {}} // side -> word -> the chapters it occurs in
 	for i, p := range pairs {
 		words[i] = [2][]string{alignmentWords(p.Source), alignmentWords(p.Target)}
+		c := chapter{p.Ref.Book, p.Ref.Chapter}
 		for side := range 2 {
 			for _, w := range words[i][side] {
-				freq[side][w]++
+				if chapters[side][w] == nil {
+					chapters[side][w] = map[chapter]bool{}
+				}
+				chapters[side][w][c] = true
 			}
 		}
 	}
 	for i := range words {
 		for side := range 2 {
-			words[i][side] = slices.DeleteFunc(words[i][side], func(w string) bool { return freq[side][w] < minCount })
+			words[i][side] = slices.DeleteFunc(words[i][side], func(w string) bool { return len(chapters[side][w]) < minChapters })
 		}
 	}
 	m, err := TrainIBM1(words, iterations)
