@@ -11,8 +11,8 @@ import (
 
 // VersePair is one verse in two languages, aligned by the shared KJV versification.
 type VersePair struct {
-	// Ref is the KJV verse. Where the target module cannot be split as the KJV is (RV1909 joins two or more KJV
-	// verses in one slot, see RV1909Remap), the pair holds all of them and Ref is the first.
+	// Ref is the KJV verse. Where the target module cannot be cut as the KJV is (RV1909 puts two or more KJV
+	// verses in one slot; see RV1909Remap), the pair holds all of those verses and Ref is the first.
 	Ref    VerseRef
 	Source string // English (KJV) for LoadVersePairs, cleaned with CleanOSIS
 	Target string // Spanish (Reina-Valera 1909) for LoadVersePairs, cleaned with CleanOSIS
@@ -48,10 +48,12 @@ type VerseRemap struct {
 // RV1909Remap returns where the Reina-Valera 1909 module (Debian sword-text-sparv 2.60) holds other KJV verses
 // than its slots' names say. The module claims the KJV versification but follows the Hebrew numbering in
 // Numbers 13 and 30, 1 Samuel 24, 1 Kings 22, 1 Chronicles 21, 2 Chronicles 33, Job 38-40, Hosea 12 and Jonah
-// 2, and ends 2 Corinthians 13 one verse early: a verse moves to the next slot (or chapter), the run after it
-// is one or more slots off, and where the run meets the KJV's chapter end two verses share a slot (18 slots
-// are left empty). Job 35:16, 2 Samuel 20:26 and Acts 19:41 share a slot with the verse before. Each entry
-// was found by reading the two texts side by side; MisalignedVersePairs finds none left.
+// 2, and ends 2 Corinthians 13 one verse early: a verse moves to the next slot (or chapter), or one KJV verse
+// takes two slots (1 Kings 22:43, 1 Chronicles 21:15), the run after it is one to five slots off, and where
+// the run meets the end of the KJV's chapter two or more verses share a slot (Job 39:27-40:5 share one). Job
+// 35:16, 2 Samuel 20:26 and Acts 19:41 share a slot with the verse before. So 18 slots are empty, and slot
+// by slot 186 pairs would hold another Spanish text. Each entry was found by reading the two texts side by
+// side; MisalignedVersePairs finds none left (TestRealVerseAlignment).
 func RV1909Remap() []VerseRemap { return slices.Clone(rv1909Remap) }
 
 var rv1909Remap = []VerseRemap{
