@@ -89,7 +89,7 @@ var datasets = []dataset{
 	{
 		info: DatasetInfo{
 			Name:        "verses",
-			Description: "English-Spanish Bible verses: KJV 1769 and Reina-Valera 1909, 31,084 aligned pairs",
+			Description: "English-Spanish Bible verses: KJV 1769 and Reina-Valera 1909, 31,082 aligned pairs",
 			License:     "public domain",
 			Sources:     []string{"deb " + KJVModule.Package.String(), "deb " + SpanishRV1909Module.Package.String()},
 			Size:        KJVModule.Package.Size + SpanishRV1909Module.Package.Size,

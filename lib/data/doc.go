@@ -11,7 +11,9 @@
 //     5,732 remain (4,098 ham, 1,634 spam).
 //   - Verse pairs (LoadVersePairs): King James Version (Debian sword-text-kjv) and Reina-Valera 1909
 //     (sword-text-sparv), read by lossbook's own SWORD zText reader (ZText) and aligned by the KJV
-//     versification: 31,084 English-Spanish pairs with book/chapter/verse references. Split by chapter.
+//     versification where RV1909 follows it and by content where it does not (RV1909Remap): 31,082
+//     English-Spanish pairs with book/chapter/verse references. Split by chapter, with copies of training
+//     verses kept out of validation and test (SplitVersePairs).
 //
 // Splits are deterministic for a seed and never cut a document (or mail, or chapter) apart; see SplitIndices.
 //

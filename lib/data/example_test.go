@@ -2,6 +2,7 @@ package data_test
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/lossbook/lossbook/lib/data"
 	"github.com/lossbook/lossbook/lib/tokenize"
@@ -81,4 +82,30 @@ func ExampleNSPPairs() {
 	// [10 11] [12] true
 	// [12] [21 22] false
 	// [20] [13 14] false
+}
+
+func ExampleTrainIBM1() {
+	pairs := [][2][]string{
+		{strings.Fields("the house"), strings.Fields("la casa")},
+		{strings.Fields("the book"), strings.Fields("el libro")},
+		{strings.Fields("a book"), strings.Fields("un libro")},
+		{strings.Fields("a house"), strings.Fields("una casa")},
+	}
+	m, _ := data.TrainIBM1(pairs, 10)
+	fmt.Printf("t(casa|house) = %.2f\n", m.Prob("house", "casa"))
+	fmt.Println(m.Translate(strings.Fields("the book")))
+	// Output:
+	// t(casa|house) = 0.81
+	// [el libro]
+}
+
+func ExampleSplitOverlaps() {
+	train := []string{"And the LORD spake unto Moses, saying,", "Thou shalt not bow down thyself to them, nor serve them"}
+	test := []string{"And the LORD spake unto Moses, saying,", "thou shalt not bow down thyself unto them, nor serve them", "Jesus wept."}
+	for _, o := range data.SplitOverlaps([][]string{train, test}, 0.5) {
+		fmt.Printf("test %d copies train %d: exact %v, Jaccard %.2f\n", o.Index, o.Of, o.Exact, o.Jaccard)
+	}
+	// Output:
+	// test 0 copies train 0: exact true, Jaccard 1.00
+	// test 1 copies train 1: exact false, Jaccard 0.50
 }

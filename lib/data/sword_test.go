@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +47,31 @@ func TestCleanOSIS(t *testing.T) {
 		{`In the <w lemma="strong:H7225">beginning</w> God.`, "In the beginning God."},
 		{`light.<note placement="foot"><reference type="annotateRef">1.4 </reference>Heb. between</note> And`, "light. And"},
 		{`<title canonical="true" type="psalm">A <w>Psalm</w> of David.</title> <l level="1"/>LORD, how`, "A Psalm of David. LORD, how"},
-		{`<div type="x-milestone" sID="pv1"/>¶ Then  on<lb/>that   day`, "¶ Then onthat day"},
+		{`<div type="x-milestone" sID="pv1"/>¶ Then  on<lb/>that   day`, "Then on that day"},
+		// The KJV's pilcrow (a paragraph mark) and stray USFM markers (\nd ... \nd*, \+nd*) are not words.
+		{`¶ <w lemma="strong:H0559">And</w> it came`, "And it came"},
+		{`And the \nd <w lemma="strong:H3068">LORD</w> called`, "And the LORD called"},
+		{`the \nd LORD\+nd*, therefore`, "the LORD, therefore"},
+		// Markup inside a word (the KJV's "give</w>n") keeps the word whole.
+		{`<w lemma="strong:G991">give</w>n`, "given"},
+		{`<w>in</w>asmuch`, "inasmuch"},
+		// Two elements that touch are two words (Reina-Valera's "allí</w><transChange>también")...
+		{`<w lemma="strong:H8033">hay allí</w><transChange type="added">también</transChange><w lemma="strong:H0916">bdelio</w>`, "hay allí también bdelio"},
+		{`<w>Abram</w><transChange type="added">de allí</transChange>, <w>partió</w>`, "Abram de allí, partió"},
+		{`<w>ejército</w><w>se llamaba</w>`, "ejército se llamaba"},
+		{`<w>y éste</w><transChange type="added">le</transChange> <w>dijo</w>`, "y éste le dijo"},
+		{`<w>y ya</w><transChange type="added">los</transChange> <w>hijos</w>`, "y ya los hijos"},
+		{`<w>que</w><transChange type="added">la</transChange><w>tengan</w>`, "que la tengan"},
+		{`<w>á</w><transChange type="added">los</transChange> <w>pobres</w>`, "á los pobres"},
+		// ... except an enclitic pronoun that Reina-Valera marks as added after a verb: "sáca|lo", "di|les".
+		{`<w lemma="strong:H3318">sáca</w><transChange type="added">lo</transChange> <w>de</w>`, "sácalo de"},
+		{`<w>y</w> <w>di</w><transChange type="added">les</transChange>: <w>De</w>`, "y diles: De"},
+		{`<w>Júrame</w><transChange type="added">lo</transChange> <w>hoy</w>`, "Júramelo hoy"},
+		{`<w>haced</w><transChange type="added">lo</transChange>.`, "hacedlo."},
+		{`sino ver<transChange type="added">los</transChange> <w>con</w>`, "sino verlos con"},
+		{`<w>enviándo</w><transChange type="added">la</transChange><w>por</w>`, "enviándola por"},
+		{`<w>guardad</w><transChange type="added">lo</transChange><w>y</w>`, "guardadlo y"},
+		{`<w>de Jehová</w><transChange type="added">los</transChange><w>acose</w>`, "de Jehová los acose"},
 		{`a &amp; b &lt;c&gt; &quot;d&quot;`, `a & b <c> "d"`},
 		{`<chapter eID="Num.12"/> <div eID="gen806" type="x-p"/>`, ""},
 		{`x<note>outer<note>inner</note>still</note>y`, "xy"},
@@ -135,7 +160,7 @@ func TestZTextReadAndAlign(t *testing.T) {
 	if _, err := src.Entry(0, 24115); err == nil {
 		t.Error("Entry past the end: no error")
 	}
-	pairs, err := AlignVerses(src, tgt)
+	pairs, err := AlignVerses(src, tgt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +206,7 @@ func TestZTextErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := AlignVerses(z, z); err == nil || !strings.Contains(err.Error(), "block") {
+	if _, err := AlignVerses(z, z, nil); err == nil || !strings.Contains(err.Error(), "block") {
 		t.Errorf("damaged block: error %v, want one naming the block", err)
 	}
 }
@@ -301,7 +326,7 @@ func TestSwordCorruptDeb(t *testing.T) {
 func TestSplitVersePairsByChapter(t *testing.T) {
 	var pairs []VersePair
 	for _, s := range KJVSlots()[:2000] { // Genesis 1 to Exodus 11 or so
-		pairs = append(pairs, VersePair{Ref: s.Ref, Source: "en", Target: "es"})
+		pairs = append(pairs, VersePair{Ref: s.Ref, Source: "en " + s.Ref.String(), Target: "es " + s.Ref.String()})
 	}
 	parts, err := SplitVersePairs(pairs, 11, 0.8, 0.2)
 	if err != nil {
@@ -338,7 +363,7 @@ func openAndCheckPairs(t *testing.T, ctx context.Context, en, es SwordModule, op
 	if err != nil {
 		t.Fatal(err)
 	}
-	pairs, err := AlignVerses(src, tgt)
+	pairs, err := AlignVerses(src, tgt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,5 +475,160 @@ func TestFetchVersesVerifiesModules(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "apt-get install --reinstall sword-text-kjv") {
 			t.Errorf("%s: Fetch verses = %q, %v; want an error containing %q and the reinstall command", tc.name, where, err, tc.want)
 		}
+	}
+}
+
+// remapModules builds two modules in the KJV layout holding Jonah 1:16 to 2:10 as RV1909 numbers it: KJV 1:17
+// in slot 2:1, KJV 2:1-8 one slot later, KJV 2:9 and 2:10 together in slot 2:10.
+func remapModules(t *testing.T) (en, es *ZText) {
+	t.Helper()
+	slots := kjvTestamentSlots()
+	ref := map[string]KJVSlot{}
+	for _, s := range KJVSlots() {
+		ref[s.Ref.String()] = s
+	}
+	put := func(e *zTextEntries, verse, text string) {
+		s := ref[verse]
+		if e[s.Testament] == nil {
+			e[s.Testament] = map[int]string{}
+		}
+		e[s.Testament][s.Slot] = text
+	}
+	var ee, se zTextEntries
+	put(&ee, "Jonah 1:16", "Then the men feared the LORD exceedingly,")
+	put(&se, "Jonah 1:16", "Y temieron aquellos hombres á Jehová con gran temor;")
+	put(&ee, "Jonah 1:17", "¶ Now the LORD had prepared a great fish to swallow up Jonah.")
+	put(&se, "Jonah 1:17", `<chapter eID="Jonah.1"/>`)
+	put(&se, "Jonah 2:1", "MAS Jehová había prevenido un gran pez que tragase á Jonás:")
+	put(&ee, "Jonah 2:1", "Then Jonah prayed unto the LORD his God out of the fish’s belly,")
+	put(&se, "Jonah 2:2", "Y oró Jonás desde el vientre del pez á Jehová su Dios,")
+	put(&ee, "Jonah 2:2", "And said, I cried by reason of mine affliction unto the LORD,")
+	put(&se, "Jonah 2:3", "Y dijo: Clamé de mi tribulación á Jehová,")
+	put(&ee, "Jonah 2:9", "But I will sacrifice unto thee with the voice of thanksgiving;")
+	put(&ee, "Jonah 2:10", "And the LORD spake unto the fish, and it vomited out Jonah upon the dry land.")
+	put(&se, "Jonah 2:10", "Yo empero con voz de alabanza te sacrificaré; Y mandó Jehová al pez, y vomitó á Jonás en tierra.")
+	open := func(files map[string][]byte, dir string) *ZText {
+		fsys := fstest.MapFS{}
+		for k, v := range files {
+			fsys[k] = &fstest.MapFile{Data: v}
+		}
+		z, err := OpenZText(fsys, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return z
+	}
+	return open(makeZText("en", slots, ee, 50), "en"), open(makeZText("es", slots, se, 50), "es")
+}
+
+func TestAlignVersesRemap(t *testing.T) {
+	en, es := remapModules(t)
+	jonah := func(c, v int) VerseRef { return VerseRef{"Jonah", "Jonah", c, v} }
+	remap := []VerseRemap{{"Jonah 1:17", "Jonah 2:1"}, {"Jonah 2:1-8", "Jonah 2:2-9"}, {"Jonah 2:9-10", "Jonah 2:10"}}
+	want := []VersePair{
+		{jonah(1, 16), "Then the men feared the LORD exceedingly,", "Y temieron aquellos hombres á Jehová con gran temor;"},
+		{jonah(1, 17), "Now the LORD had prepared a great fish to swallow up Jonah.", "MAS Jehová había prevenido un gran pez que tragase á Jonás:"},
+		{jonah(2, 1), "Then Jonah prayed unto the LORD his God out of the fish’s belly,", "Y oró Jonás desde el vientre del pez á Jehová su Dios,"},
+		{jonah(2, 2), "And said, I cried by reason of mine affliction unto the LORD,", "Y dijo: Clamé de mi tribulación á Jehová,"},
+		{jonah(2, 9), "But I will sacrifice unto thee with the voice of thanksgiving; And the LORD spake unto the fish, and it vomited out Jonah upon the dry land.",
+			"Yo empero con voz de alabanza te sacrificaré; Y mandó Jehová al pez, y vomitó á Jonás en tierra."},
+	}
+	got, err := AlignVerses(en, es, remap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("remapped pairs:\n%v\nwant\n%v", got, want)
+	}
+	// Without the remap, slot by slot: every English verse but the first meets the wrong Spanish one.
+	got, err = AlignVerses(en, es, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || got[1].Ref != jonah(2, 1) || !strings.HasPrefix(got[1].Target, "MAS Jehová") {
+		t.Errorf("slot-by-slot pairs %v, want Jonah 2:1 paired with the fish of 1:17", got)
+	}
+	bad := []struct {
+		remap []VerseRemap
+		want  string
+	}{
+		{[]VerseRemap{{"Jonah 1:17", "Jonah 2:1"}}, "leaves KJV verse Jonah 2:1 paired with it"},
+		{[]VerseRemap{{"Jonah 1:17", "Jonah 2:1"}, {"Jonah 2:1", "Jonah 2:1"}}, "target slot Jonah 2:1 is used twice"},
+		{[]VerseRemap{{"Jonah 1:16-17", "Jonah 1:16"}, {"Jonah 1:17", "Jonah 1:17"}}, "KJV verse Jonah 1:17 is remapped twice"},
+		{[]VerseRemap{{"Jonah 1:18", "Jonah 2:1"}}, `no such KJV verse Jonah 1:18`},
+		{[]VerseRemap{{"Jonah 2:3-1", "Jonah 2:1"}}, "ends before it starts"},
+		{[]VerseRemap{{"Mal 4:6-Matt 1:1", "Mal 4:6"}}, "no such KJV verse"},
+		{[]VerseRemap{{"Jonah2:1", "Jonah 2:1"}}, "no space"},
+	}
+	for _, tc := range bad {
+		if _, err := AlignVerses(en, es, tc.remap); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("remap %v: error %v, want one containing %q", tc.remap, err, tc.want)
+		}
+	}
+}
+
+// TestRV1909RemapIsConsistent checks the RV1909 table itself: every range names KJV verses, and no verse or
+// slot is used twice.
+func TestRV1909RemapIsConsistent(t *testing.T) {
+	if _, err := remapGroups(KJVSlots(), RV1909Remap()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSplitVersePairsRemovesCopies(t *testing.T) {
+	// Distinct verses, except: Exod 6:1's English repeats one of Gen 1 (an exact copy, case and punctuation
+	// aside), Exod 6:2's Spanish repeats one of Gen 1, and Exod 6:3's English is a near copy of one of Gen 2
+	// (8 of its 9 trigrams are shared: Jaccard 8/10).
+	var pairs []VersePair
+	for _, s := range KJVSlots()[:2000] {
+		pairs = append(pairs, VersePair{Ref: s.Ref, Source: "en " + s.Ref.String(), Target: "es " + s.Ref.String()})
+	}
+	at := map[string]int{}
+	for i, p := range pairs {
+		at[p.Ref.String()] = i
+	}
+	pairs[at["Gen 1:5"]].Source = "And the LORD spake unto Moses, saying,"
+	pairs[at["Exod 6:1"]].Source = "and the Lord spake unto Moses saying"
+	pairs[at["Gen 1:6"]].Target = "Y habló Jehová á Moisés, diciendo:"
+	pairs[at["Exod 6:2"]].Target = "Y habló Jehová á Moisés, diciendo:"
+	pairs[at["Gen 2:3"]].Source = "for I the LORD thy God am a jealous God visiting the iniquity"
+	pairs[at["Exod 6:3"]].Source = "for I the LORD thy God am a jealous God visiting the sins"
+	// Find a seed that puts Genesis 1-2 in training and Exodus 6 elsewhere.
+	var seed uint64
+	for ; ; seed++ {
+		members, err := splitVerseChapters(pairs, seed, 0.5, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(members[0], at["Gen 1:5"]) && slices.Contains(members[0], at["Gen 2:3"]) && slices.Contains(members[1], at["Exod 6:1"]) {
+			break
+		}
+	}
+	before, _ := splitVerseChapters(pairs, seed, 0.5, 0.5)
+	parts, err := SplitVersePairs(pairs, seed, 0.5, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := func(ps []VersePair) map[string]bool {
+		m := map[string]bool{}
+		for _, p := range ps {
+			m[p.Ref.String()] = true
+		}
+		return m
+	}
+	train, test := refs(parts[0]), refs(parts[1])
+	for _, r := range []string{"Exod 6:1", "Exod 6:2"} {
+		if train[r] || test[r] {
+			t.Errorf("%s (an exact copy of a training verse) is still in a part", r)
+		}
+	}
+	if !train["Exod 6:3"] || test["Exod 6:3"] {
+		t.Errorf("Exod 6:3 (a near copy of Gen 2:3) is not moved to training")
+	}
+	if len(parts[0])+len(parts[1]) != len(pairs)-2 || len(parts[1]) != len(before[1])-3 {
+		t.Errorf("parts of %d and %d pairs, want %d and %d", len(parts[0]), len(parts[1]), len(before[0])+1, len(before[1])-3)
+	}
+	if !slices.IsSortedFunc(parts[0], func(a, b VersePair) int { return at[a.Ref.String()] - at[b.Ref.String()] }) {
+		t.Error("the training part is not in canonical order")
 	}
 }
