@@ -1,0 +1,169 @@
+package lesson
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+func TestNumericGradient(t *testing.T) {
+	// f = Σ x_ij³ has gradient 3 x_ij².
+	f := func(x [][]float64) float64 {
+		s := 0.0
+		for _, r := range x {
+			for _, v := range r {
+				s += v * v * v
+			}
+		}
+		return s
+	}
+	x := [][]float64{{1, -2}, {0.5, 3}}
+	got := NumericGradient(f, x, 1e-6)
+	want := [][]float64{{3, 12}, {0.75, 27}}
+	if d := MaxAbsDiff(got, want); d > 1e-7 {
+		t.Errorf("NumericGradient = %v, want %v (max diff %g)", got, want, d)
+	}
+	if x[0][1] != -2 || x[1][1] != 3 {
+		t.Errorf("NumericGradient changed x: %v", x)
+	}
+}
+
+func TestMaxAbsDiffShapes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		a, b [][]float64
+	}{
+		{"rows", [][]float64{{1}}, [][]float64{{1}, {2}}},
+		{"columns", [][]float64{{1, 2}}, [][]float64{{1}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("MaxAbsDiff(%v, %v) did not panic", tc.a, tc.b)
+				}
+			}()
+			MaxAbsDiff(tc.a, tc.b)
+		})
+	}
+}
+
+func TestLinspace(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi float64
+		n      int
+		want   []float64
+	}{
+		{0, 1, 5, []float64{0, 0.25, 0.5, 0.75, 1}},
+		{-6, 6, 3, []float64{-6, 0, 6}},
+		{2, 3, 1, []float64{2}},
+	} {
+		got := Linspace(tc.lo, tc.hi, tc.n)
+		if MaxAbsDiff([][]float64{got}, [][]float64{tc.want}) > 0 {
+			t.Errorf("Linspace(%v, %v, %d) = %v, want %v", tc.lo, tc.hi, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestEntropyKL(t *testing.T) {
+	for _, tc := range []struct {
+		p, q        []float64
+		entropy, kl float64
+	}{
+		{[]float64{0.5, 0.5}, []float64{0.5, 0.5}, math.Log(2), 0},
+		{[]float64{1, 0}, []float64{0.5, 0.5}, 0, math.Log(2)},
+		{[]float64{0.7, 0.2, 0.1}, []float64{0.2, 0.3, 0.5}, 0.8018185525433373,
+			0.7*math.Log(0.7/0.2) + 0.2*math.Log(0.2/0.3) + 0.1*math.Log(0.1/0.5)},
+	} {
+		if got := Entropy(tc.p); math.Abs(got-tc.entropy) > 1e-15 {
+			t.Errorf("Entropy(%v) = %v, want %v", tc.p, got, tc.entropy)
+		}
+		if got := KL(tc.p, tc.q); math.Abs(got-tc.kl) > 1e-15 {
+			t.Errorf("KL(%v, %v) = %v, want %v", tc.p, tc.q, got, tc.kl)
+		}
+	}
+	if got := KL([]float64{0.5, 0.5}, []float64{1, 0}); !math.IsInf(got, 1) {
+		t.Errorf("KL where q = 0 < p = %v, want +Inf", got)
+	}
+}
+
+func TestLogSoftmax(t *testing.T) {
+	got := LogSoftmax([]float64{1000, 1000, 1000 + math.Log(2)})
+	want := []float64{math.Log(0.25), math.Log(0.25), math.Log(0.5)}
+	if d := MaxAbsDiff([][]float64{got}, [][]float64{want}); d > 1e-12 {
+		t.Errorf("LogSoftmax = %v, want %v", got, want)
+	}
+}
+
+func TestBigram(t *testing.T) {
+	sentences := [][]string{{"the", "cat", "sat"}, {"The", "dog", "sat"}, {"a", "cat"}}
+	m := NewBigram(sentences, 3, 0.5)
+	// Words by frequency: cat 2, sat 2, the 2 (ties alphabetical), then a, dog outside a vocabulary of 3.
+	if want := []string{Boundary, Unknown, "cat", "sat", "the"}; fmt.Sprint(m.Vocab) != fmt.Sprint(want) {
+		t.Fatalf("Vocab = %v, want %v", m.Vocab, want)
+	}
+	prev, next := m.Pairs([][]string{{"the", "dog"}})
+	if fmt.Sprint(prev, next) != "[0 4 1] [4 1 0]" {
+		t.Errorf("Pairs = %v %v, want [0 4 1] [4 1 0]", prev, next)
+	}
+	// "the" is followed by cat once and <unk> (dog) once: (1 + 0.5) / (2 + 0.5·5).
+	for _, tc := range []struct {
+		prev, next int
+		want       float64
+	}{
+		{m.ID("the"), m.ID("cat"), 1.5 / 4.5},
+		{m.ID("the"), m.ID("dog"), 1.5 / 4.5},
+		{m.ID("the"), m.ID("sat"), 0.5 / 4.5},
+		{0, m.ID("the"), 2.5 / 5.5}, // sentences start with the, the, <unk>
+		{m.ID("sat"), 0, 2.5 / 4.5},
+	} {
+		if got := math.Exp(m.LogProbs(tc.prev)[tc.next]); math.Abs(got-tc.want) > 1e-15 {
+			t.Errorf("P(%s | %s) = %v, want %v", m.Vocab[tc.next], m.Vocab[tc.prev], got, tc.want)
+		}
+	}
+	for prev := range m.Vocab {
+		sum := 0.0
+		for _, lp := range m.LogProbs(prev) {
+			sum += math.Exp(lp)
+		}
+		if math.Abs(sum-1) > 1e-12 {
+			t.Errorf("P(· | %s) sums to %v", m.Vocab[prev], sum)
+		}
+	}
+	uni, sum := m.Unigram(), 0.0
+	for _, p := range uni {
+		sum += p
+	}
+	if math.Abs(sum-1) > 1e-12 || math.Abs(uni[0]-(3+0.5)/(11+2.5)) > 1e-15 {
+		t.Errorf("Unigram = %v (sum %v), want P(</s>) = %v", uni, sum, 3.5/13.5)
+	}
+}
+
+func TestFitGaussian(t *testing.T) {
+	xs := Linspace(-6, 6, 121)
+	p := Mixture(0.5, Gaussian(xs, -2.5, 0.7), Gaussian(xs, 2.5, 0.7))
+	fmu, fsigma, q := FitGaussian(xs, p, false)
+	rmu, rsigma, _ := FitGaussian(xs, p, true)
+	// Forward KL matches the moments on the grid: mean 0, and q's variance on the grid is p's (about 0.7² + 2.5²;
+	// fsigma itself is larger, as the grid cuts q's tails).
+	variance := func(d []float64) float64 {
+		v := 0.0
+		for i, x := range xs {
+			v += d[i] * x * x
+		}
+		return v
+	}
+	if math.Abs(fmu) > 0.1 || math.Abs(variance(q)-variance(p)) > 0.05*variance(p) {
+		t.Errorf("forward fit N(%v, %v) has variance %v on the grid, want mean 0 and p's %v", fmu, fsigma, variance(q),
+			variance(p))
+	}
+	// Reverse KL picks one peak.
+	if math.Abs(math.Abs(rmu)-2.5) > 0.1 || math.Abs(rsigma-0.7) > 0.15 {
+		t.Errorf("reverse fit N(%v, %v), want about N(±2.5, 0.7)", rmu, rsigma)
+	}
+}
+
+func ExampleKL() {
+	p, q := []float64{0.9, 0.1}, []float64{0.5, 0.5}
+	fmt.Printf("KL(p‖q) = %.4f, KL(q‖p) = %.4f, H(p) = %.4f\n", KL(p, q), KL(q, p), Entropy(p))
+	// Output: KL(p‖q) = 0.3681, KL(q‖p) = 0.5108, H(p) = 0.3251
+}
