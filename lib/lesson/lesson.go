@@ -106,3 +106,21 @@ func KL(p, q []float64) float64 {
 	}
 	return d
 }
+
+// Exp returns e^x for each x, e.g. probabilities from log-probabilities.
+func Exp(xs []float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = math.Exp(x)
+	}
+	return out
+}
+
+// Log returns log x for each x (−Inf for 0), e.g. logits from probabilities.
+func Log(xs []float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = math.Log(x)
+	}
+	return out
+}

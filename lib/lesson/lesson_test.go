@@ -167,3 +167,37 @@ func ExampleKL() {
 	fmt.Printf("KL(p‖q) = %.4f, KL(q‖p) = %.4f, H(p) = %.4f\n", KL(p, q), KL(q, p), Entropy(p))
 	// Output: KL(p‖q) = 0.3681, KL(q‖p) = 0.5108, H(p) = 0.3251
 }
+
+func TestBlobs(t *testing.T) {
+	x, y := Blobs(3000, 42)
+	x2, _ := Blobs(3000, 42)
+	if MaxAbsDiff(x, x2) != 0 {
+		t.Errorf("Blobs is not deterministic for a seed")
+	}
+	centres := [][2]float64{{0, 2}, {-2, -1}, {2, -1}}
+	var sum [3][2]float64
+	for i := range x {
+		if y[i] != int32(i%3) {
+			t.Fatalf("y[%d] = %d, want %d", i, y[i], i%3)
+		}
+		sum[y[i]][0] += x[i][0]
+		sum[y[i]][1] += x[i][1]
+	}
+	for c := range centres {
+		for d := range 2 {
+			if mean := sum[c][d] / 1000; math.Abs(mean-centres[c][d]) > 0.1 {
+				t.Errorf("class %d: mean of coordinate %d is %v, want about %v", c, d, mean, centres[c][d])
+			}
+		}
+	}
+}
+
+func TestExpLog(t *testing.T) {
+	got := Exp(Log([]float64{0.25, 1, 3}))
+	if d := MaxAbsDiff([][]float64{got}, [][]float64{{0.25, 1, 3}}); d > 1e-15 {
+		t.Errorf("Exp(Log(x)) = %v", got)
+	}
+	if l := Log([]float64{0}); !math.IsInf(l[0], -1) {
+		t.Errorf("Log(0) = %v, want -Inf", l[0])
+	}
+}
