@@ -124,3 +124,12 @@ func Log(xs []float64) []float64 {
 	}
 	return out
 }
+
+// Int32s converts class labels to int32, the label type the notebooks give GoMLX graphs.
+func Int32s(labels []int) []int32 {
+	out := make([]int32, len(labels))
+	for i, l := range labels {
+		out[i] = int32(l)
+	}
+	return out
+}

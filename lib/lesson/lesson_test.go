@@ -201,3 +201,41 @@ func TestExpLog(t *testing.T) {
 		t.Errorf("Log(0) = %v, want -Inf", l[0])
 	}
 }
+
+func TestInt32s(t *testing.T) {
+	if got := Int32s([]int{0, -100, 7}); fmt.Sprint(got) != "[0 -100 7]" {
+		t.Errorf("Int32s = %v", got)
+	}
+}
+
+func TestReadOptimTrace(t *testing.T) {
+	trace, err := ReadOptimTrace("../../training/testdata/optim.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trace.TorchVersion == "" || len(trace.Problem.X) != 8 || len(trace.Problem.Weight) != 3 {
+		t.Errorf("trace: torch %q, X %d rows, weight %d rows; want a version, 8 and 3", trace.TorchVersion,
+			len(trace.Problem.X), len(trace.Problem.Weight))
+	}
+	names := map[string]bool{}
+	for _, c := range trace.Cases {
+		names[c.Name] = len(c.Trace) > 0 && len(c.Trace[0].Weight) == 6
+	}
+	for _, want := range []string{"GD", "SGD", "SGD momentum", "Adam", "AdamW"} {
+		if !names[want] {
+			t.Errorf("case %q missing or without a 6-weight trace", want)
+		}
+	}
+	for _, bad := range []string{"lesson.go", "missing.json"} {
+		if _, err := ReadOptimTrace(bad); err == nil {
+			t.Errorf("ReadOptimTrace(%q) gave no error", bad)
+		}
+	}
+}
+
+func TestRepoPath(t *testing.T) {
+	t.Setenv("GONB_DIR", "/repo/notebooks")
+	if got := RepoPath("training", "x.json"); got != "/repo/training/x.json" {
+		t.Errorf("RepoPath = %q", got)
+	}
+}
