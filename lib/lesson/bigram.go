@@ -126,3 +126,17 @@ func (m *Bigram) Unigram() []float64 {
 	}
 	return out
 }
+
+// EvenlySpaced returns n of the (prev, next) pairs, evenly spread over them (pair i·len/n for i < n), so that a
+// sample of a test set covers all of its documents, not only the first. It returns them all when n >= len(prev).
+func EvenlySpaced(prev, next []int32, n int) ([]int32, []int32) {
+	if n >= len(prev) {
+		return prev, next
+	}
+	p, q := make([]int32, n), make([]int32, n)
+	for i := range n {
+		j := i * len(prev) / n
+		p[i], q[i] = prev[j], next[j]
+	}
+	return p, q
+}

@@ -239,3 +239,16 @@ func TestRepoPath(t *testing.T) {
 		t.Errorf("RepoPath = %q", got)
 	}
 }
+
+func TestEvenlySpaced(t *testing.T) {
+	prev, next := []int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, []int32{10, 11, 12, 13, 14, 15, 16, 17, 18, 19}
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{3, "[0 3 6] [10 13 16]"}, {5, "[0 2 4 6 8] [10 12 14 16 18]"}, {10, fmt.Sprint(prev, next)}, {20, fmt.Sprint(prev, next)}} {
+		p, q := EvenlySpaced(prev, next, tc.n)
+		if got := fmt.Sprint(p, q); got != tc.want {
+			t.Errorf("EvenlySpaced(n=%d) = %s, want %s", tc.n, got, tc.want)
+		}
+	}
+}
