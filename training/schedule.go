@@ -43,7 +43,7 @@ func (Constant) String() string { return "constant" }
 // base·(1 − t/total), and during warmup the rate is overridden by base·t/warmup, so after warmup it continues
 // from base·(1 − warmup/total), not from base (with 10% warmup, 0.9·base at the end of warmup); and its
 // AdamWeightDecayOptimizer has no bias correction (no 1 − βᵗ factors) and adds λθ to the Adam update before
-// scaling by the rate. Neither is this type nor Adam.
+// scaling by the rate. lossbook has neither; this type with Adam (Decoupled) is Hugging Face's recipe.
 type LinearWithWarmup struct {
 	WarmupSteps   int // num_warmup_steps
 	TrainingSteps int // num_training_steps
