@@ -2,6 +2,7 @@ package nb
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -36,14 +37,14 @@ func TestPlotSVG(t *testing.T) {
 		wantCircles   int
 		wantPaths     int
 	}{
-		{"one line", NewPlot("a").Line("l", []float64{0, 1, 2}, []float64{1, 4, 9}), 1, 0, 0},
-		{"two lines", NewPlot("b").LineY("x", []float64{1, 2}).LineY("y", []float64{2, 1}), 2, 0, 0},
-		{"NaN breaks a line", NewPlot("c").LineY("l", []float64{1, 2, nan, 3, 4}), 2, 0, 0},
-		{"all NaN draws nothing", NewPlot("d").LineY("l", []float64{nan, nan}), 0, 0, 0},
-		{"points", NewPlot("e").Points("p", []float64{0, 1}, []float64{0, 1}), 0, 2 + 1, 0}, // 2 markers + legend
-		{"log y skips non-positive", (&Plot{Title: "f", LogY: true}).LineY("l", []float64{1, 10, 0, 100}), 2, 0, 0},
-		{"contour", NewPlot("g").Contour(func(x, y float64) float64 { return x*x + y*y }, -1, 1, -1, 1, 5), 0, 0, 5},
-		{"empty", NewPlot("h"), 0, 0, 0},
+		{"one line", NewPlot("a").Labels("x", "y").Line("l", []float64{0, 1, 2}, []float64{1, 4, 9}), 1, 0, 0},
+		{"two lines", NewPlot("b").Labels("x", "y").LineY("x", []float64{1, 2}).LineY("y", []float64{2, 1}), 2, 0, 0},
+		{"NaN breaks a line", NewPlot("c").Labels("x", "y").LineY("l", []float64{1, 2, nan, 3, 4}), 2, 0, 0},
+		{"all NaN draws nothing", NewPlot("d").Labels("x", "y").LineY("l", []float64{nan, nan}), 0, 0, 0},
+		{"points", NewPlot("e").Labels("x", "y").Points("p", []float64{0, 1}, []float64{0, 1}), 0, 2 + 1, 0}, // 2 markers + legend
+		{"log y skips non-positive", (&Plot{Title: "f", XLabel: "x", YLabel: "y", LogY: true}).LineY("l", []float64{1, 10, 0, 100}), 2, 0, 0},
+		{"contour", NewPlot("g").Labels("x", "y").Contour(func(x, y float64) float64 { return x*x + y*y }, -1, 1, -1, 1, 5), 0, 0, 5},
+		{"empty", NewPlot("h").Labels("x", "y"), 0, 0, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,5 +139,70 @@ func TestCurveRecordsOutsideNotebook(t *testing.T) {
 	}
 	if got := elements(t, c.SVG())["polyline"]; got != 2 {
 		t.Errorf("curve SVG has %d polylines, want 2 (train and eval)", got)
+	}
+}
+
+func TestPlotNeedsAxisLabels(t *testing.T) {
+	for _, tc := range []struct{ x, y string }{{"", ""}, {"step", ""}, {"", "loss"}, {" ", "loss"}} {
+		func() {
+			defer func() {
+				r, _ := recover().(string)
+				if !strings.Contains(r, `nb: Plot "p" has x label`) || !strings.Contains(r, "Labels(x, y)") {
+					t.Errorf("labels (%q, %q): panic = %q, want one naming the plot and Labels", tc.x, tc.y, r)
+				}
+			}()
+			NewPlot("p").Labels(tc.x, tc.y).LineY("l", []float64{1, 2}).SVG()
+		}()
+	}
+}
+
+func TestPlotLegendFitsLongNames(t *testing.T) {
+	long := "linear(num_warmup_steps=10, num_training_steps=100)"
+	svg := NewPlot("p").Labels("x", "y").LineY(long, []float64{1, 2}).SVG()
+	var width int
+	if _, err := fmt.Sscanf(svg[strings.Index(svg, `width="`):], `width="%d"`, &width); err != nil {
+		t.Fatal(err)
+	}
+	// The legend starts 12 px right of the plotting area (426 px wide from x = 64) and needs 26 px for the
+	// sample line plus about 7 px a character.
+	if need := 64 + 426 + 12 + 26 + 7*len(long); width < need {
+		t.Errorf("SVG width %d cuts the legend %q (needs %d)", width, long, need)
+	}
+	short := NewPlot("p").Labels("x", "y").LineY("a", []float64{1, 2}).SVG()
+	if !strings.HasPrefix(short, `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400"`) {
+		t.Errorf("a short legend changed the default size: %.80s", short)
+	}
+}
+
+func TestPlotDashes(t *testing.T) {
+	p := NewPlot("p").Labels("x", "y")
+	for _, name := range []string{"a", "b", "c"} {
+		p.LineY(name, []float64{1, 2})
+	}
+	svg := p.SVG()
+	// Line 0 is solid; lines 1 and 2 carry their own dash pattern, on the line and in the legend.
+	for i, d := range dashes[1:3] {
+		if n := strings.Count(svg, `stroke-dasharray="`+d+`"`); n != 2 {
+			t.Errorf("line %d: dash %q appears %d times, want 2 (line and legend)", i+1, d, n)
+		}
+	}
+}
+
+func TestLogTicks(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi float64 // log10 units
+		want   []string
+	}{
+		{-2.1, 1.2, []string{"0.01", "0.1", "1", "10"}},
+		{-0.6, 0.6, []string{"1", "2", "3"}}, // inside one decade: round values, never 3.162
+		{-12.2, 0.1, []string{"1e-12", "1e-09", "1e-06", "0.001", "1"}}, // 13 decades: every third
+	} {
+		var got []string
+		for _, k := range logTicks(tc.lo, tc.hi) {
+			got = append(got, formatTick(math.Pow(10, k)))
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("logTicks(%v, %v) = %v, want %v", tc.lo, tc.hi, got, tc.want)
+		}
 	}
 }

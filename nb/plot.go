@@ -12,7 +12,10 @@ import (
 // and in a workshop without internet. Build it with NewPlot and the chaining methods, then Display it or take
 // its SVG.
 //
-// Points that are NaN or infinite are skipped and break the line they are on.
+// Points that are NaN or infinite are skipped and break the line they are on. Every plot needs both axis labels
+// (Labels): SVG and Display panic without them, since a reader cannot tell what an unlabelled axis measures.
+// Lines get distinct colours and dash patterns, so lines that lie on top of each other can still be told apart;
+// the legend is as wide as its longest name; a LogY axis ticks at powers of ten.
 type Plot struct {
 	Title, XLabel, YLabel string
 	Width, Height         int  // in pixels; 0 means 640 x 400
@@ -72,15 +75,34 @@ func (p *Plot) Display() {
 // palette is a colour-blind-friendly set (Okabe-Ito).
 var palette = []string{"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"}
 
+// dashes are the stroke-dasharray patterns of successive lines ("" is solid).
+var dashes = []string{"", "7 3", "2 3", "10 3 2 3", "4 4", "1 2"}
+
 const (
-	marginLeft, marginRight, marginTop, marginBottom = 64, 150, 32, 48
+	marginLeft, marginTop, marginBottom = 64, 32, 48
+	legendCharWidth                     = 7 // pixels per character of a legend name at font-size 12, generously
 )
 
-// SVG returns the plot as a standalone <svg> element.
+// marginRight is the width of the legend column: its longest name, the sample line and a gap, at least 150.
+func (p *Plot) marginRight() int {
+	longest := 0
+	for _, s := range p.series {
+		longest = max(longest, len([]rune(s.name)))
+	}
+	return max(150, 12+26+legendCharWidth*longest+8)
+}
+
+// SVG returns the plot as a standalone <svg> element. It panics when an axis label is missing. With Width and
+// Height zero, the plotting area is 426 x 320 pixels and the picture widens for a long legend.
 func (p *Plot) SVG() string {
+	if strings.TrimSpace(p.XLabel) == "" || strings.TrimSpace(p.YLabel) == "" {
+		panic(fmt.Sprintf("nb: Plot %q has x label %q and y label %q: call Labels(x, y) with the quantity on each axis",
+			p.Title, p.XLabel, p.YLabel))
+	}
+	marginRight := p.marginRight()
 	w, h := p.Width, p.Height
 	if w <= 0 || h <= 0 {
-		w, h = 640, 400
+		w, h = 640-150+marginRight, 400
 	}
 	xr, yr := p.ranges()
 	pw, ph := float64(w-marginLeft-marginRight), float64(h-marginTop-marginBottom)
@@ -105,7 +127,11 @@ func (p *Plot) SVG() string {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%.1f" stroke="#ddd"/>`, x, marginTop, x, marginTop+ph)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x, marginTop+ph+16, formatTick(t))
 	}
-	for _, t := range niceTicks(yr.lo, yr.hi, 6) {
+	yTicks := niceTicks(yr.lo, yr.hi, 6)
+	if p.LogY {
+		yTicks = logTicks(yr.lo, yr.hi)
+	}
+	for _, t := range yTicks {
 		y := marginTop + ph - (t-yr.lo)/(yr.hi-yr.lo)*ph
 		label := formatTick(t)
 		if p.LogY {
@@ -136,10 +162,11 @@ func (p *Plot) SVG() string {
 			}
 			continue
 		}
+		dash := dashAttr(i)
 		var pts []string
 		flush := func() {
 			if len(pts) > 0 {
-				fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`, color, strings.Join(pts, " "))
+				fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"/>`, color, dash, strings.Join(pts, " "))
 			}
 			pts = pts[:0]
 		}
@@ -161,12 +188,50 @@ func (p *Plot) SVG() string {
 		if s.markers {
 			fmt.Fprintf(&b, `<circle cx="%d" cy="%d" r="4" fill="%s"/>`, x+10, y, color)
 		} else {
-			fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"/>`, x, y, x+20, y, color)
+			fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"%s/>`, x, y, x+20, y, color, dashAttr(i))
 		}
 		fmt.Fprintf(&b, `<text x="%d" y="%d" dominant-baseline="middle">%s</text>`, x+26, y, html.EscapeString(s.name))
 	}
 	b.WriteString("</svg>")
 	return b.String()
+}
+
+// dashAttr is the stroke-dasharray attribute of line i ("" for a solid line).
+func dashAttr(i int) string {
+	if d := dashes[i%len(dashes)]; d != "" {
+		return ` stroke-dasharray="` + d + `"`
+	}
+	return ""
+}
+
+// logTicks returns the ticks of a log10 axis spanning [lo, hi] (in log10 units): the integers, that is the powers
+// of ten, when the range holds at least two of them; else the log10 of round values (niceTicks of the values
+// themselves), so that a tick never reads 3.162.
+func logTicks(lo, hi float64) []float64 {
+	var ticks []float64
+	for k := math.Ceil(lo); k <= hi; k++ {
+		ticks = append(ticks, k)
+	}
+	if len(ticks) >= 2 {
+		if len(ticks) > 8 { // many decades: every second or third power of ten
+			step := math.Ceil(float64(len(ticks)) / 6)
+			var thin []float64
+			for _, k := range ticks {
+				if math.Mod(k, step) == 0 {
+					thin = append(thin, k)
+				}
+			}
+			ticks = thin
+		}
+		return ticks
+	}
+	ticks = nil
+	for _, v := range niceTicks(math.Pow(10, lo), math.Pow(10, hi), 4) {
+		if v > 0 {
+			ticks = append(ticks, math.Log10(v))
+		}
+	}
+	return ticks
 }
 
 func ok(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

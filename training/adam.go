@@ -14,7 +14,7 @@ import (
 //
 //	g ← −g                                  if Maximize
 //	g ← g + λ θ                             Adam: L2 weight decay λ, coupled to the gradient
-//	θ ← θ (1 − lr λ)                        AdamW: decoupled weight decay
+//	θ ← θ (1 − lr λ)                        AdamW: decoupled weight decay, in torch's form
 //	m ← β₁ m + (1 − β₁) g
 //	v ← β₂ v + (1 − β₂) g²
 //	v̂max ← max(v̂max, v); use v̂max for v    if AMSGrad
@@ -26,6 +26,13 @@ import (
 // ε sits outside the square root and is added to the bias-corrected √v̂, as in torch (GoMLX's Adam uses
 // ε = 1e-7; TF1's "ε̂" form gives different numbers). NoDecay picks variables that get no weight decay of either
 // kind, as parameter groups with weight_decay=0 do in torch.
+//
+// AdamW's decay is torch's form, θ(1 − lr·λ): the shrink scales with the learning rate, schedule included.
+// Loshchilov and Hutter's paper (Algorithm 2) writes θ ← θ − η_t(α·Adam step + λθ), where α is the step size
+// and η_t the schedule multiplier: their decay per step is η_t·λ, not α·η_t·λ. The two agree when torch's λ is
+// the paper's λ divided by the learning rate, so λ values do not transfer between the two forms (the paper's
+// λ = 1e-4 with α = 1e-3 is torch's weight_decay = 0.1); torch's default 0.01 at lr 1e-3 shrinks θ by 1e-5 per
+// step.
 //
 // PyTorch equivalent: torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
 // amsgrad=False, maximize=False) and torch.optim.AdamW(..., weight_decay=1e-2).
@@ -41,7 +48,8 @@ type Adam struct {
 	Eps float64
 	// WeightDecay λ: L2 (added to the gradient) for Adam, decoupled for AdamW. Defaults: 0 (Adam), 0.01 (AdamW).
 	WeightDecay float64
-	// Decoupled makes it AdamW: θ ← θ(1 − lr·λ) instead of adding λθ to the gradient.
+	// Decoupled makes it AdamW: θ ← θ(1 − lr·λ) (torch's form; see the type's doc for the paper's) instead of
+	// adding λθ to the gradient.
 	Decoupled bool
 	// AMSGrad uses the maximum of all second-moment estimates so far.
 	AMSGrad bool

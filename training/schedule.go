@@ -31,13 +31,19 @@ func (Constant) Validate() error { return nil }
 func (Constant) String() string { return "constant" }
 
 // LinearWithWarmup raises the rate linearly from 0 to base over WarmupSteps, then lowers it linearly to 0 at
-// TrainingSteps (and keeps it at 0 after): BERT's schedule, Hugging Face's
+// TrainingSteps (and keeps it at 0 after): Hugging Face's BERT-style schedule,
 // get_linear_schedule_with_warmup(optimizer, num_warmup_steps, num_training_steps), which is torch's LambdaLR with
 //
 //	λ(t) = t / max(1, warmup)                                     if t < warmup
 //	λ(t) = max(0, (total − t) / max(1, total − warmup))           otherwise
 //
 // and lr = base·λ(t). The first update (t = 0) has rate 0 when WarmupSteps > 0, as in Hugging Face.
+//
+// Google's original BERT (optimization.py) differs: its linear decay runs from step 0 over all TrainingSteps,
+// base·(1 − t/total), and during warmup the rate is overridden by base·t/warmup, so after warmup it continues
+// from base·(1 − warmup/total), not from base (with 10% warmup, 0.9·base at the end of warmup); and its
+// AdamWeightDecayOptimizer has no bias correction (no 1 − βᵗ factors) and adds λθ to the Adam update before
+// scaling by the rate. lossbook has neither; this type with Adam (Decoupled) is Hugging Face's recipe.
 type LinearWithWarmup struct {
 	WarmupSteps   int // num_warmup_steps
 	TrainingSteps int // num_training_steps

@@ -1,9 +1,12 @@
 // Command nbcheck checks Jupyter notebooks.
 //
 //	nbcheck -committed a.ipynb ...   committed notebooks carry no outputs and no execution counts
-//	nbcheck -executed a.ipynb ...    executed notebooks have outputs, no error outputs and no panic text
+//	nbcheck -executed a.ipynb ...    executed notebooks have outputs, no error outputs, no panic text and
+//	                                 nothing on stderr
 //
-// It exits 1 and names each notebook, cell and problem when a check fails.
+// In both modes every notebook must also read as STYLE.md's "Notebooks as a student reads them" asks: no code
+// cell over MaxCellLines lines (set-up and helpers belong in tested packages), and a "Summary" and an "Exercises"
+// heading. It exits 1 and names each notebook, cell and problem when a check fails.
 package main
 
 import (
@@ -13,6 +16,9 @@ import (
 	"os"
 	"strings"
 )
+
+// MaxCellLines is the most lines of source a code cell may have.
+const MaxCellLines = 30
 
 type notebook struct {
 	Cells []cell `json:"cells"`
@@ -61,6 +67,7 @@ func main() {
 			problems = append(problems, err.Error())
 			continue
 		}
+		problems = append(problems, checkStructure(path, nb)...)
 		if *committed {
 			problems = append(problems, checkCommitted(path, nb)...)
 		} else {
@@ -89,6 +96,48 @@ func read(path string) (*notebook, error) {
 	return &nb, nil
 }
 
+// source returns a cell's source as one string (nbformat allows a string or a list of lines).
+func (c cell) source() string {
+	var lines []string
+	if err := json.Unmarshal(c.Source, &lines); err == nil {
+		return strings.Join(lines, "")
+	}
+	var text string
+	_ = json.Unmarshal(c.Source, &text)
+	return text
+}
+
+// checkStructure checks what a student meets in any notebook: short code cells, a summary and exercises.
+func checkStructure(path string, nb *notebook) (problems []string) {
+	summary, exercises := false, false
+	for i, c := range nb.Cells {
+		src := strings.TrimRight(c.source(), "\n")
+		switch c.CellType {
+		case "code":
+			if n := strings.Count(src, "\n") + 1; n > MaxCellLines {
+				problems = append(problems, fmt.Sprintf("%s: cell %d: %d lines of code, more than %d: move set-up "+
+					"and helpers into a tested package, or split the cell", path, i, n, MaxCellLines))
+			}
+		case "markdown":
+			for _, line := range strings.Split(src, "\n") {
+				if !strings.HasPrefix(line, "#") {
+					continue
+				}
+				heading := strings.ToLower(line)
+				summary = summary || strings.Contains(heading, "summary")
+				exercises = exercises || strings.Contains(heading, "exercise")
+			}
+		}
+	}
+	if !summary {
+		problems = append(problems, fmt.Sprintf("%s: no \"Summary\" heading: every notebook ends with a summary", path))
+	}
+	if !exercises {
+		problems = append(problems, fmt.Sprintf("%s: no \"Exercises\" heading: every notebook ends with exercises", path))
+	}
+	return problems
+}
+
 func checkCommitted(path string, nb *notebook) (problems []string) {
 	for i, c := range nb.Cells {
 		if c.CellType != "code" {
@@ -114,6 +163,10 @@ func checkExecuted(path string, nb *notebook) (problems []string) {
 				problems = append(problems, fmt.Sprintf("%s: cell %d: unreadable output: %v", path, i, err))
 				continue
 			}
+			if o.OutputType == "stream" && o.Name == "stderr" {
+				problems = append(problems, fmt.Sprintf("%s: cell %d: output on stderr (shown as a pink box): %.80q",
+					path, i, streamText(o.Text)))
+			}
 			if o.OutputType == "error" {
 				problems = append(problems, fmt.Sprintf("%s: cell %d: error output %s: %s", path, i, o.EName, o.EValue))
 			}
@@ -129,4 +182,15 @@ func checkExecuted(path string, nb *notebook) (problems []string) {
 		problems = append(problems, fmt.Sprintf("%s: the notebook produced no output at all", path))
 	}
 	return problems
+}
+
+// streamText returns a stream output's text (a string or a list of lines).
+func streamText(raw json.RawMessage) string {
+	var lines []string
+	if err := json.Unmarshal(raw, &lines); err == nil {
+		return strings.Join(lines, "")
+	}
+	var text string
+	_ = json.Unmarshal(raw, &text)
+	return text
 }
