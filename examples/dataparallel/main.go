@@ -56,7 +56,8 @@ func DefaultConfig() Config {
 type Run struct {
 	Devices     int              // Devices the batch was sharded over (1: the plain, undistributed trainer).
 	Losses      []float64        // Batch loss of every step, before that step's update (GoMLX's first train metric).
-	StepsPerSec float64          // Steps per second, the first step (compilation) excluded.
+	StepsPerSec float64          // Steps per second (wall clock), the first step (compilation) excluded.
+	CPUPerStep  time.Duration    // Process CPU time (user + system, all threads) per step, the first excluded.
 	Compile     time.Duration    // The first step: compilation, transfers and one step.
 	Ctx         *context.Context // The trained weights and optimizer state.
 }
@@ -176,11 +177,12 @@ func Train(backend backends.Backend, initial *context.Context, data Data, cfg Co
 		return nil, err
 	}
 	run.Compile = time.Since(start)
-	start = time.Now()
+	start, cpuStart := time.Now(), cpuTime()
 	if _, err := loop.RunSteps(ds, cfg.Steps-1); err != nil {
 		return nil, err
 	}
 	elapsed := time.Since(start)
+	run.CPUPerStep = (cpuTime() - cpuStart) / time.Duration(cfg.Steps-1)
 	if cfg.Steps > 1 {
 		run.StepsPerSec = float64(cfg.Steps-1) / elapsed.Seconds()
 	}
@@ -248,9 +250,11 @@ func run(w io.Writer, cfg Config, rounds int) error {
 				MaxRelDiff(many.Losses, one.Losses))
 		}
 		ratios = append(ratios, many.StepsPerSec/one.StepsPerSec)
-		fmt.Fprintf(w, "round %d: 1 device %.1f steps/s, %d devices %.1f steps/s (global batch %d; ratio %.2f); "+
-			"first step (compilation) %s and %s\n", round+1, one.StepsPerSec, cfg.Devices, many.StepsPerSec,
-			cfg.Batch, ratios[round], one.Compile.Round(time.Millisecond), many.Compile.Round(time.Millisecond))
+		fmt.Fprintf(w, "round %d: 1 device %.1f steps/s (%s CPU/step), %d devices %.1f steps/s (%s CPU/step); "+
+			"ratio %.2f; first step (compilation) %s and %s\n", round+1, one.StepsPerSec,
+			one.CPUPerStep.Round(time.Microsecond), cfg.Devices, many.StepsPerSec,
+			many.CPUPerStep.Round(time.Microsecond), ratios[round], one.Compile.Round(time.Millisecond),
+			many.Compile.Round(time.Millisecond))
 	}
 	if rounds > 1 {
 		fmt.Fprintf(w, "ratio %d devices / 1 device: median %.2f, min %.2f, max %.2f over %d rounds\n", cfg.Devices,
