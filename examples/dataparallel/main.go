@@ -200,29 +200,46 @@ func MaxRelDiff(a, b []float64) float64 {
 
 func main() {
 	cfg := DefaultConfig()
-	flag.IntVar(&cfg.Devices, "devices", cfg.Devices, "devices of the XLA CPU plugin to shard the batch over (>= 2)")
+	flag.IntVar(&cfg.Devices, "devices", cfg.Devices, "devices to shard the batch over (>= 2); 0 with -backend: all of them")
+	backendConfig := flag.String("backend", "", "GoMLX backend, e.g. xla:cuda for the GPUs (default: the XLA CPU "+
+		"plugin with -devices devices, through the client option cpu_device_count)")
 	flag.IntVar(&cfg.Batch, "batch", cfg.Batch, "global batch size (split evenly over the devices)")
 	flag.IntVar(&cfg.Steps, "steps", cfg.Steps, "training steps of each run")
 	rounds := flag.Int("rounds", 1, "rounds of (one device, several devices) runs, alternating, for the steps/s")
 	flag.Parse()
-	if err := run(os.Stdout, cfg, *rounds); err != nil {
+	if err := run(os.Stdout, *backendConfig, cfg, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "dataparallel:", err)
 		os.Exit(1)
 	}
 }
 
 // run trains on one device and on cfg.Devices devices, `rounds` times alternating, and prints the first round's
-// loss trajectories, their largest relative difference, and each round's steps/s and their ratio.
-func run(w io.Writer, cfg Config, rounds int) error {
-	if cfg.Devices < 2 || rounds < 1 || cfg.Steps < 2 {
-		return fmt.Errorf("want -devices >= 2, -rounds >= 1 and -steps >= 2, got %d, %d and %d",
+// loss trajectories, their largest relative difference, and each round's steps/s and their ratio. backendConfig
+// "" means the XLA CPU plugin with cfg.Devices devices; else it is a GoMLX backend configuration (xla:cuda), and
+// cfg.Devices 0 means all of its devices.
+func run(w io.Writer, backendConfig string, cfg Config, rounds int) error {
+	if (cfg.Devices < 2 && (backendConfig == "" || cfg.Devices != 0)) || rounds < 1 || cfg.Steps < 2 {
+		return fmt.Errorf("want -devices >= 2 (or 0 with -backend), -rounds >= 1 and -steps >= 2, got %d, %d and %d",
 			cfg.Devices, rounds, cfg.Steps)
 	}
-	backend, err := lib.NewXLAWithDevices(cfg.Devices)
+	var backend backends.Backend
+	var err error
+	if backendConfig == "" {
+		backend, err = lib.NewXLAWithDevices(cfg.Devices)
+	} else {
+		backend, err = lib.New(backendConfig)
+	}
 	if err != nil {
 		return err
 	}
 	defer backend.Finalize()
+	if cfg.Devices == 0 {
+		cfg.Devices = backend.NumDevices()
+	}
+	if cfg.Devices < 2 || cfg.Devices > backend.NumDevices() {
+		return fmt.Errorf("backend %s has %d device(s); data parallelism needs 2 or more (asked for %d)",
+			backend.Name(), backend.NumDevices(), cfg.Devices)
+	}
 	fmt.Fprintf(w, "backend: %s; GOMAXPROCS %d\n", backend.Description(), runtime.GOMAXPROCS(0))
 	data := MakeData(cfg)
 	initial, err := InitialWeights(backend, cfg)

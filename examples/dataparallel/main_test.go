@@ -150,21 +150,24 @@ func widen(x []float32) []float64 {
 
 func TestRunRejects(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		change func(c *Config, rounds *int)
-		want   string
+		name    string
+		backend string
+		change  func(c *Config, rounds *int)
+		want    string
 	}{
-		{"one device", func(c *Config, _ *int) { c.Devices = 1 }, "-devices >= 2"},
-		{"no rounds", func(_ *Config, r *int) { *r = 0 }, "-rounds >= 1"},
-		{"one step", func(c *Config, _ *int) { c.Steps = 1 }, "-steps >= 2"},
+		{"one device", "", func(c *Config, _ *int) { c.Devices = 1 }, "-devices >= 2"},
+		{"zero devices without -backend", "", func(c *Config, _ *int) { c.Devices = 0 }, "-devices >= 2"},
+		{"no rounds", "", func(_ *Config, r *int) { *r = 0 }, "-rounds >= 1"},
+		{"one step", "", func(c *Config, _ *int) { c.Steps = 1 }, "-steps >= 2"},
+		{"pure Go has one device", "go", func(c *Config, _ *int) { c.Devices = 0 }, "has 1 device(s)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, rounds := DefaultConfig(), 1
 			tc.change(&cfg, &rounds)
 			var out bytes.Buffer
-			err := run(&out, cfg, rounds)
+			err := run(&out, tc.backend, cfg, rounds)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("run(%+v, %d) = %v, want an error containing %q", cfg, rounds, err, tc.want)
+				t.Errorf("run(%q, %+v, %d) = %v, want an error containing %q", tc.backend, cfg, rounds, err, tc.want)
 			}
 		})
 	}
