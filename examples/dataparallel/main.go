@@ -121,7 +121,14 @@ func InitialWeights(backend backends.Backend, cfg Config) (*context.Context, err
 // joins `devices` consecutive batches of cfg.Batch/devices into one distributed batch, the trainer compiles the
 // step with distributed.AutoSharding (XLA's SPMD partitioner), and the weights are replicated. Both read the
 // examples in the same order, so step k of both sees the same global batch.
+//
+// The accumulator prepares each next batch ahead, in a goroutine, while the current step runs: the batch it
+// prepared after the last step is left unused (GoMLX v0.26.0's accumulator has no Close; the garbage collector
+// frees it).
 func Train(backend backends.Backend, initial *context.Context, data Data, cfg Config, devices int) (*Run, error) {
+	if cfg.Steps < 2 {
+		return nil, fmt.Errorf("dataparallel: %d steps, want at least 2 (the first one compiles)", cfg.Steps)
+	}
 	if devices < 1 || cfg.Batch%devices != 0 {
 		return nil, fmt.Errorf("dataparallel: global batch %d does not split over %d devices", cfg.Batch, devices)
 	}
@@ -183,9 +190,7 @@ func Train(backend backends.Backend, initial *context.Context, data Data, cfg Co
 	}
 	elapsed := time.Since(start)
 	run.CPUPerStep = (cpuTime() - cpuStart) / time.Duration(cfg.Steps-1)
-	if cfg.Steps > 1 {
-		run.StepsPerSec = float64(cfg.Steps-1) / elapsed.Seconds()
-	}
+	run.StepsPerSec = float64(cfg.Steps-1) / elapsed.Seconds()
 	return run, nil
 }
 
