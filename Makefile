@@ -58,7 +58,7 @@ gotest:
 # ... and the packages that build and run graphs again on XLA's CPU plugin, with the same golden values.
 XLA_PACKAGES := ./losses/... ./training/... ./lib ./lib/models/... ./lib/dotgrad/... ./examples/... ./internal/bench/...
 gotest-xla: xla-plugin
-	GOMLX_BACKEND=xla:cpu $(GO) test $(XLA_PACKAGES)
+	GOMLX_BACKEND=xla:cpu $(GO) test -timeout 40m $(XLA_PACKAGES)
 
 # Each fuzz target for FUZZTIME beyond its seed corpus (which go test already runs); FUZZTIME=10m for a long run.
 # Inputs that found a bug are kept in the package's testdata/fuzz/<target> and replay under go test.
