@@ -1,7 +1,6 @@
 package losses
 
 import (
-	"math"
 	"slices"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom: graph ops read as math.
@@ -110,10 +109,7 @@ func TripletMargin(anchor, positive, negative *Node, opts ...Option) *Node {
 	if anchor.Rank() != 1 && anchor.Rank() != 2 {
 		panicf(fn, "inputs %s must be [N, D] or [D]", anchor.Shape())
 	}
-	p, eps := o.p.or(2), o.eps.or(1e-6)
-	if !(p > 0) || math.IsInf(p, 1) {
-		panicf(fn, "p %g must be > 0 and finite", p)
-	}
+	p, eps := o.p.or(2), o.eps.or(1e-6) // p > 0 and finite, eps >= 0: checked by WithP and WithEps
 	positive, negative = asDType(positive, anchor.DType()), asDType(negative, anchor.DType())
 	dist := func(a, b *Node) *Node { return pNorm(AddScalar(Sub(a, b), eps), p) }
 	dPos, dNeg := dist(anchor, positive), dist(anchor, negative)

@@ -77,10 +77,7 @@ func L1(input, target *Node, opts ...Option) *Node {
 func Huber(input, target *Node, opts ...Option) *Node {
 	const fn = "Huber"
 	o := configure(fn, opts, optReduction, optDelta)
-	delta := o.delta.or(1)
-	if !(delta > 0) {
-		panicf(fn, "delta %g must be > 0", delta)
-	}
+	delta := o.delta.or(1) // > 0: checked by WithDelta
 	d := Sub(input, regressionInputs(fn, input, target))
 	absD := absSign(d)
 	quadratic := MulScalar(Mul(d, d), 0.5)
@@ -110,10 +107,7 @@ func Huber(input, target *Node, opts ...Option) *Node {
 func SmoothL1(input, target *Node, opts ...Option) *Node {
 	const fn = "SmoothL1"
 	o := configure(fn, opts, optReduction, optBeta)
-	beta := o.beta.or(1)
-	if !(beta >= 0) {
-		panicf(fn, "beta %g must be >= 0", beta)
-	}
+	beta := o.beta.or(1) // >= 0: checked by WithBeta
 	y := regressionInputs(fn, input, target)
 	d := Sub(StopGradient(input), StopGradient(y))
 	absD := Abs(d)
