@@ -74,6 +74,9 @@ func crossEntropy(fn string, logits, target *Node, o *options, core logSoftmaxCo
 	}
 	ct := prepareClassTargets(fn, "logits", logits, target, o, true)
 	w := classWeight(fn, o.weight, ct.c, logits.DType())
+	if ct.empty {
+		return emptyLoss(fn, logits, ct.dims, r, false)
+	}
 	logpY, weightedSum := core(ct.x, ct.labels, w, eps > 0)
 	nll := Neg(logpY)
 	var wY *Node
@@ -102,11 +105,15 @@ func crossEntropyProbabilities(fn string, logits, target *Node, o *options, eps 
 	}
 	axis := classAxis(fn, logits, o)
 	c := logits.Shape().Dimensions[axis]
+	checkClasses(fn, "logits", logits, c)
+	w := classWeight(fn, o.weight, c, logits.DType())
+	if isEmpty(logits) {
+		return emptyLoss(fn, logits, withoutAxis(logits.Shape().Dimensions, axis), r, false)
+	}
 	t := asDType(target, logits.DType())
 	if eps > 0 {
 		t = AddScalar(MulScalar(t, 1-eps), eps/float64(c))
 	}
-	w := classWeight(fn, o.weight, c, logits.DType())
 	if w != nil {
 		t = Mul(t, reshapeOnAxis(w, logits.Rank(), axis))
 	}
@@ -145,6 +152,9 @@ func NLL(logProbs, target *Node, opts ...Option) *Node {
 	checkFloat(fn, "logProbs", logProbs)
 	ct := prepareClassTargets(fn, "logProbs", logProbs, target, o, false)
 	w := classWeight(fn, o.weight, ct.c, logProbs.DType())
+	if ct.empty {
+		return emptyLoss(fn, logProbs, ct.dims, o.reduction.or(ReductionMean), false)
+	}
 	var wY *Node
 	if w != nil {
 		wY = Gather(w, ExpandAxes(ct.labels, -1))
@@ -162,6 +172,7 @@ type classTargets struct {
 	inRange *Node // [M] bool: 0 <= label < C.
 	dims    []int // shape of the per-example result.
 	c       int
+	empty   bool // no examples: x, labels, ignored and inRange are nil (see emptyLoss).
 }
 
 // prepareClassTargets checks logits (or log-probabilities) against class-index labels and flattens both.
@@ -179,6 +190,10 @@ func prepareClassTargets(fn, xName string, x, labels *Node, o *options, probabil
 		panicf(fn, "labels %s do not match %s %s (want %v integer%s)", labels.Shape(), xName, x.Shape(), want, alt)
 	}
 	c := dims[axis]
+	checkClasses(fn, xName, x, c)
+	if slices.Contains(want, 0) {
+		return classTargets{dims: want, c: c, empty: true}
+	}
 	if axis != x.Rank()-1 {
 		perm := make([]int, 0, x.Rank())
 		for a := range x.Rank() {
@@ -239,6 +254,20 @@ func classAxis(fn string, x *Node, o *options) int {
 	return axis
 }
 
+// checkClasses panics if the class axis (of size c) is empty: PyTorch raises for zero classes.
+func checkClasses(fn, xName string, x *Node, c int) {
+	if c == 0 {
+		panicf(fn, "%s %s: zero classes (want at least 1 along the class axis, as PyTorch)", xName, x.Shape())
+	}
+}
+
+// withoutAxis returns dims without the given axis.
+func withoutAxis(dims []int, axis int) []int {
+	out := make([]int, 0, len(dims))
+	out = append(out, dims[:axis]...)
+	return append(out, dims[axis+1:]...)
+}
+
 // classWeight checks per-class weights (nil stays nil) and returns them as constants of the given dtype.
 func classWeight(fn string, w *Node, c int, dtype dtypes.DType) *Node {
 	if w == nil {
@@ -285,6 +314,9 @@ func BinaryCrossEntropy(probs, target *Node, opts ...Option) *Node {
 	o := configure(fn, opts, optReduction, optWeight)
 	checkFloat(fn, "probs", probs)
 	checkSameShape(fn, "probs", probs, "target", target)
+	if isEmpty(probs) {
+		return emptyLoss(fn, probs, probs.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
 	y := asDType(target, probs.DType())
 	logX := MaxScalar(Log(probs), -100)
 	log1mX := MaxScalar(Log(OneMinus(probs)), -100)
@@ -322,6 +354,9 @@ func BinaryCrossEntropyLogits(logits, target *Node, opts ...Option) *Node {
 	o := configure(fn, opts, optReduction, optWeight, optPosWeight)
 	checkFloat(fn, "logits", logits)
 	checkSameShape(fn, "logits", logits, "target", target)
+	if isEmpty(logits) {
+		return emptyLoss(fn, logits, logits.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
 	y := asDType(target, logits.DType())
 	var posWeight *Node
 	if o.posWeight != nil {
@@ -380,6 +415,9 @@ func SoftMargin(input, target *Node, opts ...Option) *Node {
 	o := configure(fn, opts, optReduction)
 	checkFloat(fn, "input", input)
 	checkSameShape(fn, "input", input, "target", target)
+	if isEmpty(input) {
+		return emptyLoss(fn, input, input.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
 	y := StopGradient(asDType(target, input.DType()))
 	z := Neg(Mul(y, input))
 	value := Add(MaxScalar(z, 0), Log1p(Exp(Neg(Abs(z))))) // softplus(z)
@@ -411,6 +449,10 @@ func MultiLabelSoftMargin(input, target *Node, opts ...Option) *Node {
 	checkSameShape(fn, "input", input, "target", target)
 	if input.Rank() != 1 && input.Rank() != 2 {
 		panicf(fn, "input %s must be [N, C] or [C]", input.Shape())
+	}
+	checkClasses(fn, "input", input, input.Shape().Dimensions[input.Rank()-1])
+	if isEmpty(input) {
+		return emptyLoss(fn, input, input.Shape().Dimensions[:input.Rank()-1], o.reduction.or(ReductionMean), false)
 	}
 	y := asDType(target, input.DType())
 	loss := bceLogitsElements(input, y, nil)
@@ -452,6 +494,9 @@ func SigmoidFocal(logits, target *Node, opts ...Option) *Node {
 	checkFloat(fn, "logits", logits)
 	checkSameShape(fn, "logits", logits, "target", target)
 	alpha, gamma := o.alpha.or(0.25), o.gamma.or(2) // in range: checked by WithAlpha and WithGamma
+	if isEmpty(logits) {
+		return emptyLoss(fn, logits, logits.Shape().Dimensions, o.reduction.or(ReductionNone), false)
+	}
 	y := asDType(target, logits.DType())
 	loss := bceLogitsElements(logits, y, nil)
 	if gamma != 0 {
@@ -493,6 +538,9 @@ func SoftmaxFocal(logits, labels *Node, opts ...Option) *Node {
 	gamma := o.gamma.or(2) // >= 0: checked by WithGamma
 	ct := prepareClassTargets(fn, "logits", logits, labels, o, false)
 	w := classWeight(fn, o.weight, ct.c, logits.DType())
+	if ct.empty {
+		return emptyLoss(fn, logits, ct.dims, o.reduction.or(ReductionMean), false)
+	}
 	logpY, _ := sparseLogSoftmax(ct.x, ct.labels, nil, false)
 	loss := Neg(logpY)
 	if gamma != 0 {
@@ -540,6 +588,10 @@ func Poly1CrossEntropy(logits, target *Node, opts ...Option) *Node {
 				target.Shape(), logits.Shape())
 		}
 		axis := classAxis(fn, logits, o)
+		checkClasses(fn, "logits", logits, logits.Shape().Dimensions[axis])
+		if isEmpty(logits) {
+			return emptyLoss(fn, logits, withoutAxis(logits.Shape().Dimensions, axis), r, false)
+		}
 		t := StopGradient(asDType(target, logits.DType()))
 		logp := LogSoftmax(logits, axis)
 		ce := Neg(ReduceSum(xLogP(t, logp), axis))
@@ -547,6 +599,9 @@ func Poly1CrossEntropy(logits, target *Node, opts ...Option) *Node {
 		return reduce(fn, Add(ce, MulScalar(oneMinusPT, eps)), r, reduceSpec{})
 	}
 	ct := prepareClassTargets(fn, "logits", logits, target, o, true)
+	if ct.empty {
+		return emptyLoss(fn, logits, ct.dims, r, false)
+	}
 	logpY, _ := sparseLogSoftmax(ct.x, ct.labels, nil, false)
 	loss := Add(Neg(logpY), MulScalar(OneMinus(Exp(logpY)), eps))
 	return ct.finish(fn, loss, r, reduceSpec{})
