@@ -14,7 +14,7 @@ package losses
 // where g1 and g2 are the adjoints arriving at atTarget and weightedSum. The gradient is attached through GoMLX's
 // IdentityWithCustomGradient: the values are computed from the identity's output and cut from autodiff with
 // StopGradient at their [M] size, except the gather of the target logits x[y], through which g1 reaches the custom
-// gradient function; g2 reaches it through a second identity on the row sums of exp (see logSoftmaxAtTarget). No
+// gradient function; g2 reaches it through a second identity on the clamped x[y] (see logSoftmaxAtTarget). No
 // value is of the form c - StopGradient(c) on a logit, which is NaN for a logit of -Inf (issue 22 item 5). The
 // custom and the plain autodiff versions are tested equal to 1e-12 in float64 (TestSparseLogSoftmaxCustomGradient);
 // -Inf logits are tested against PyTorch (testdata/golden.json, "-inf" cases) and TestNegInfLogits.
@@ -131,9 +131,11 @@ type rowsChunk struct {
 // How the adjoints reach the hand-written gradient without a value of the form c - c (NaN where c is infinite):
 // atTarget is x[y] - (max + logSumExp) with the gather of x[y] left to autodiff, so the adjoint g1 arrives in
 // the custom gradient's v at the targets (and nowhere else: every other use of x is cut from autodiff); the
-// adjoint g2 of weightedSum arrives through a second custom identity on the row sums of exp (finite: in [1, C]),
-// whose gradient function keeps it for the first one and stops there. GoMLX's reverse pass visits a node only
-// after every node built from it, so the second identity's function always runs before the first's.
+// adjoint g2 of weightedSum arrives through a second custom identity on max(x[y], lowest finite value), added as
+// c - StopGradient(c) (finite), whose gradient function keeps g2 for the first one and passes on zeros (an
+// [M]-sized add into x[y]'s adjoint), so that the first one runs in every Gradient call where the second does.
+// GoMLX's reverse pass visits a node only after every node built from it, so the second identity's function runs
+// before the first's.
 func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool, chunks int) (atTarget, weightedSum *Node) {
 	m, c := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	if c == 1 {
@@ -146,7 +148,7 @@ func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool, chunks
 	bounds := chunkBounds(m, chunks)
 	parts := make([]rowsChunk, len(bounds)) // the forward-pass nodes that the custom gradient reuses
 	var sumExp *Node                        // [M]
-	var g2 *Node                            // the adjoint of weightedSum, handed from sumExpCarrier's gradient
+	var g2 *Node                            // the adjoint of weightedSum, handed on by the carrier's gradient
 	targetIdx := rowColumnIndices(labels)   // [M, 2]
 	xi := IdentityWithCustomGradient(x, func(_, v *Node) *Node {
 		// v is zero except at the targets, where it holds the adjoint g1 of atTarget.
@@ -195,19 +197,20 @@ func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool, chunks
 	allNegInf := Equal(concatenate(maxes), Infinity(g, x.DType(), -1)) // [M]
 	negInf := BroadcastToDims(Infinity(g, x.DType(), -1), m)
 	// x[y] - max - logSumExp, as the textbook form's (x - max)[y] - logSumExp; only the gather is differentiated.
-	atTarget = Sub(Sub(Gather(xi, targetIdx), StopGradient(concatenate(safeMaxes))), logSumExp)
+	xy := Gather(xi, targetIdx)
+	atTarget = Sub(Sub(xy, StopGradient(concatenate(safeMaxes))), logSumExp)
 	atTarget = Where(allNegInf, negInf, atTarget)
 	if wantSum {
 		sumU := Scalar(g, x.DType(), float64(c))
 		if u != nil {
 			sumU = ReduceAllSum(u)
 		}
-		sumExpCarrier := IdentityWithCustomGradient(sumExp, func(_, v *Node) *Node {
+		carrier := IdentityWithCustomGradient(Max(xy, lowest), func(_, v *Node) *Node {
 			g2 = v
-			return nil // the adjoint goes on through xi's gradient, not through exp.
+			return ZerosLike(v) // the adjoint goes on through xi's gradient function, not through x[y]
 		})
 		value := StopGradient(Sub(concatenate(totals), Mul(sumU, logSumExp)))
-		weightedSum = Add(value, Sub(sumExpCarrier, StopGradient(sumExpCarrier))) // + 0, finite: sumExp in [0, C]
+		weightedSum = Add(value, Sub(carrier, StopGradient(carrier))) // + 0: the carrier is finite
 		weightedSum = Where(allNegInf, negInf, weightedSum)
 	}
 	return atTarget, weightedSum
