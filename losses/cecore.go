@@ -12,10 +12,12 @@ package losses
 //	∂/∂x_c = g1·(δ_{c,y} - p_c) + g2·(u_c - U·p_c),   U = Σ_c u_c,
 //
 // where g1 and g2 are the adjoints arriving at atTarget and weightedSum. The gradient is attached through GoMLX's
-// IdentityWithCustomGradient: the values are computed from the identity's output and then cut from autodiff with
-// StopGradient at their [M] size; a "carrier" slice of the identity's output (one or two columns), added as
-// c - StopGradient(c), which is exactly 0, routes the adjoints g1 and g2 into the custom gradient function. The
-// custom and the plain autodiff versions are tested equal to 1e-12 in float64 (TestSparseLogSoftmaxCustomGradient).
+// IdentityWithCustomGradient: the values are computed from the identity's output and cut from autodiff with
+// StopGradient at their [M] size, except the gather of the target logits x[y], through which g1 reaches the custom
+// gradient function; g2 reaches it through a second identity on the clamped x[y] (see logSoftmaxAtTarget). No
+// value is of the form c - StopGradient(c) on a logit, which is NaN for a logit of -Inf (issue 22 item 5). The
+// custom and the plain autodiff versions are tested equal to 1e-12 in float64 (TestSparseLogSoftmaxCustomGradient);
+// -Inf logits are tested against PyTorch (testdata/golden.json, "-inf" cases) and TestNegInfLogits.
 //
 // Where the time goes (logits [1024, 32000] float32, forward and backward, GoMLX v0.26's pure-Go backend, 2 cores;
 // CPU profile of `lossbook bench -workloads ce`, about 1.0 CPU second per step): Exp ~0.55 s (math.Exp per element:
@@ -28,6 +30,7 @@ package losses
 // kernels (a vectorised, parallel Exp), not in this graph.
 
 import (
+	"math"
 	"runtime"
 
 	"github.com/gomlx/gomlx/backends/simplego"
@@ -118,36 +121,49 @@ type rowsChunk struct {
 
 // logSoftmaxAtTarget implements the cores; chunks > 1 (hand-written gradient only) splits the rows into that
 // many independent chunks.
+//
+// Logits of -Inf (classes masked out) are safe in optax's safe_softmax_cross_entropy sense: a row with at least
+// one finite logit gives finite values where its target's logit is finite, atTarget = -Inf where the target's
+// logit is -Inf, and weightedSum = -Inf where a class of nonzero weight has logit -Inf (0·(-Inf) = NaN for a
+// class of weight 0, as PyTorch); the gradient stays finite. A row whose logits are all -Inf gives -Inf for both,
+// with a zero gradient. NaN and +Inf logits give NaN, as PyTorch.
+//
+// How the adjoints reach the hand-written gradient without a value of the form c - c (NaN where c is infinite):
+// atTarget is x[y] - (max + logSumExp) with the gather of x[y] left to autodiff, so the adjoint g1 arrives in
+// the custom gradient's v at the targets (and nowhere else: every other use of x is cut from autodiff); the
+// adjoint g2 of weightedSum arrives through a second custom identity on max(x[y], lowest finite value), added as
+// c - StopGradient(c) (finite), whose gradient function keeps g2 for the first one and passes on zeros (an
+// [M]-sized add into x[y]'s adjoint), so that the first one runs in every Gradient call where the second does.
+// GoMLX's reverse pass visits a node only after every node built from it, so the second identity's function runs
+// before the first's.
 func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool, chunks int) (atTarget, weightedSum *Node) {
 	m, c := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
-	if c == 1 || !customGradient {
-		// (log softmax of a single class is exactly 0, and so is its gradient.)
+	if c == 1 {
+		return singleClass(x, u, wantSum)
+	}
+	if !customGradient {
 		return forwardRows(x, labels, u, wantSum)
 	}
 	g := x.Graph()
-	k := 1
-	if wantSum {
-		k = 2
-	}
 	bounds := chunkBounds(m, chunks)
 	parts := make([]rowsChunk, len(bounds)) // the forward-pass nodes that the custom gradient reuses
 	var sumExp *Node                        // [M]
+	var g2 *Node                            // the adjoint of weightedSum, handed on by the carrier's gradient
 	targetIdx := rowColumnIndices(labels)   // [M, 2]
-	carrierIdx := carrierIndices(g, m, c, k)
 	xi := IdentityWithCustomGradient(x, func(_, v *Node) *Node {
-		// v is zero except at the carriers (the first k columns), where it holds the adjoints g1 (and g2).
-		adj := Reshape(Gather(v, carrierIdx), m, k)
-		g1 := Reshape(Slice(adj, AxisRange(), AxisElem(0)), m)
-		var g2 *Node
-		if wantSum {
-			g2 = Reshape(Slice(adj, AxisRange(), AxisElem(1)), m)
-		}
-		return gradient(parts, sumExp, targetIdx, u, g1, g2)
+		// v is zero except at the targets, where it holds the adjoint g1 of atTarget.
+		g1 := Gather(v, targetIdx)
+		g2Here := g2
+		g2 = nil // (a later Gradient call of the same graph gets its own)
+		// Rows whose logits are all -Inf have sumExp 0 and g1 = g2 = 0 (cut below); elsewhere sumExp >= 1.
+		return gradient(parts, MaxScalar(sumExp, 1), targetIdx, u, g1, g2Here)
 	})
 
 	// Forward, per chunk: the row maxima, x - max, its exp and their row sums (and the u-weighted sums of x - max).
 	ones := Ones(g, shapes.Make(x.DType(), c))
-	var maxes, sums, totals []*Node
+	lowest := ConstAsDType(g, x.DType(), lowestFinite(x.DType())) // a row of -Inf: x - max stays -Inf, exp 0.
+	var maxes, safeMaxes, sums, totals []*Node
+	rowIotas := map[int]*Node{} // the row indices [r, 1] of a chunk of r rows, shared by the chunks of that size
 	for i, b := range bounds {
 		xc := xi
 		if len(bounds) > 1 {
@@ -155,17 +171,23 @@ func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool, chunks
 			// is never built.
 			xc = Slice(xi, AxisRange(b[0], b[1]))
 		}
-		mx := rowMax(xc) // [r]
+		r := b[1] - b[0]
+		if rowIotas[r] == nil {
+			rowIotas[r] = Iota(g, shapes.Make(indexDType(r), r, 1), 0)
+		}
+		mx := rowMax(xc, rowIotas[r]) // [r]
+		safeMx := Max(mx, lowest)
 		var shifted *Node
 		if b[1]-b[0] == 1 {
 			// One row: its maximum is a scalar, subtracted in the binary op's scalar fast path.
-			shifted = Sub(xc, Reshape(mx))
+			shifted = Sub(xc, Reshape(safeMx))
 		} else {
-			shifted = Sub(xc, rowBroadcast(mx, c))
+			shifted = Sub(xc, rowBroadcast(safeMx, c))
 		}
 		// (The subtraction is xc's last use: the backend subtracts in place.)
 		parts[i] = rowsChunk{start: b[0], end: b[1], expShifted: Exp(shifted)}
 		maxes = append(maxes, mx)
+		safeMaxes = append(safeMaxes, safeMx)
 		sums = append(sums, Dot(parts[i].expShifted, ones))
 		if wantSum {
 			if u == nil {
@@ -176,25 +198,40 @@ func logSoftmaxAtTarget(x, labels, u *Node, wantSum, customGradient bool, chunks
 		}
 	}
 	sumExp = concatenate(sums)
-	logSumExp := Log(sumExp)
-	// x[y] - max, as the textbook form's (x - max)[y]: the same subtraction, done on M values.
-	atTarget = Sub(Sub(Gather(xi, targetIdx), concatenate(maxes)), logSumExp)
+	logSumExp := StopGradient(Log(sumExp))
+	allNegInf := Equal(concatenate(maxes), Infinity(g, x.DType(), -1)) // [M]
+	negInf := BroadcastToDims(Infinity(g, x.DType(), -1), m)
+	// x[y] - max - logSumExp, as the textbook form's (x - max)[y] - logSumExp; only the gather is differentiated.
+	xy := Gather(xi, targetIdx)
+	atTarget = Sub(Sub(xy, StopGradient(concatenate(safeMaxes))), logSumExp)
+	atTarget = Where(allNegInf, negInf, atTarget)
 	if wantSum {
 		sumU := Scalar(g, x.DType(), float64(c))
 		if u != nil {
 			sumU = ReduceAllSum(u)
 		}
-		weightedSum = Sub(concatenate(totals), Mul(sumU, logSumExp))
+		carrier := IdentityWithCustomGradient(Max(xy, lowest), func(_, v *Node) *Node {
+			g2 = v
+			return ZerosLike(v) // the adjoint goes on through xi's gradient function, not through x[y]
+		})
+		value := StopGradient(Sub(concatenate(totals), Mul(sumU, logSumExp)))
+		weightedSum = Add(value, Sub(carrier, StopGradient(carrier))) // + 0: the carrier is finite
+		weightedSum = Where(allNegInf, negInf, weightedSum)
 	}
+	return atTarget, weightedSum
+}
 
-	// Carriers: the first k columns of xi, gathered (GoMLX's pure-Go backend has no Pad, so Slice has no
-	// gradient there) and added as c - StopGradient(c), which is exactly 0, so that the adjoints of the results
-	// arrive, unchanged, in the custom gradient's v.
-	carriers := Reshape(Gather(xi, carrierIdx), m, k)
-	zeros := Sub(carriers, StopGradient(carriers))
-	atTarget = Add(StopGradient(atTarget), column(zeros, 0))
+// singleClass is the core for logits [M, 1]: the log-softmax of a single class is 0 (-Inf for a logit of -Inf,
+// NaN for NaN or +Inf), and its gradient is 0.
+func singleClass(x, u *Node, wantSum bool) (atTarget, weightedSum *Node) {
+	m := x.Shape().Dimensions[0]
+	x = Reshape(StopGradient(x), m)
+	atTarget = Where(Equal(x, Infinity(x.Graph(), x.DType(), -1)), x, Sub(x, x))
 	if wantSum {
-		weightedSum = Add(StopGradient(weightedSum), column(zeros, 1))
+		weightedSum = atTarget
+		if u != nil {
+			weightedSum = Mul(atTarget, Reshape(u))
+		}
 	}
 	return atTarget, weightedSum
 }
@@ -257,9 +294,11 @@ func concatenate(xs []*Node) *Node {
 // rowMax returns the maximum of each row of x [r, C] as [r]: the value at ArgMax, whose loop the pure-Go backend
 // runs faster than ReduceMax's per-element index iterator (logits [1024, 32000], one chunk per row: 0.95-1.10
 // CPU s per forward and backward against 1.09-1.14 with ReduceMax). A NaN anywhere in a row makes its maximum
-// NaN, as ReduceMax does.
-func rowMax(x *Node) *Node {
-	return Gather(x, rowColumnIndices(ArgMax(x, -1)))
+// NaN, as ReduceMax does. rows is Iota [r, 1] of an index dtype (shared between chunks: one node less per chunk).
+func rowMax(x, rows *Node) *Node {
+	r := x.Shape().Dimensions[0]
+	cols := Reshape(ArgMax(x, -1, rows.DType()), r, 1)
+	return Gather(x, Concatenate([]*Node{rows, cols}, -1))
 }
 
 // chunkBounds splits [0, m) into n ranges [start, end) of sizes differing by at most 1.
@@ -272,31 +311,11 @@ func chunkBounds(m, n int) [][2]int {
 	return bounds
 }
 
-// carrierIndices returns the (row, column) indices [M·k, 2] of the first k columns of each row of [M, C].
-func carrierIndices(g *Graph, m, c, k int) *Node {
-	dtype := indexDType(m, c)
-	shape := shapes.Make(dtype, m, k, 1)
-	idx := Concatenate([]*Node{Iota(g, shape, 0), Iota(g, shape, 1)}, -1)
-	return Reshape(idx, m*k, 2)
-}
-
 // rowBroadcast broadcasts a per-row vector [M] to [M, C]. (An explicit BroadcastInDim followed by a same-shape
 // op measured 1.4x faster on the pure-Go backend than a binary op with implicit [M, 1] broadcasting.)
 func rowBroadcast(v *Node, c int) *Node {
 	m := v.Shape().Dimensions[0]
 	return BroadcastToDims(Reshape(v, m, 1), m, c)
-}
-
-// column returns x[:, j] of a [M, k] tensor as [M] through ops that have gradients on every backend (a masked
-// sum: exact, since the other terms are multiplied by 0).
-func column(x *Node, j int) *Node {
-	k := x.Shape().Dimensions[1]
-	if k == 1 {
-		return Reshape(x, x.Shape().Dimensions[0])
-	}
-	mask := make([]float64, k)
-	mask[j] = 1
-	return ReduceSum(Mul(x, Reshape(ConstAsDType(x.Graph(), x.DType(), mask), 1, k)), -1)
 }
 
 // rowColumnIndices returns the indices [M, 2] of (row m, column labels[m]), for Gather and ScatterSum on [M, C]
@@ -306,6 +325,19 @@ func rowColumnIndices(labels *Node) *Node {
 	dtype := indexDType(m)
 	rows := Iota(labels.Graph(), shapes.Make(dtype, m, 1), 0)
 	return Concatenate([]*Node{rows, Reshape(ConvertDType(labels, dtype), m, 1)}, -1)
+}
+
+// lowestFinite is the most negative finite value of a float dtype.
+func lowestFinite(dtype dtypes.DType) float64 {
+	switch dtype {
+	case dtypes.Float64:
+		return -math.MaxFloat64
+	case dtypes.Float16:
+		return -65504
+	case dtypes.BFloat16:
+		return -3.3895313892515355e38
+	}
+	return -math.MaxFloat32
 }
 
 // indexDType is the integer dtype for indices along axes of the given dimensions.

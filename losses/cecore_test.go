@@ -232,3 +232,25 @@ func TestRowChunks(t *testing.T) {
 		g.Finalize()
 	}
 }
+
+// TestSparseLogSoftmaxSeparateGradients: the gradient of weightedSum alone, and of atTarget alone, in the same
+// graph (two Gradient calls, which the custom gradient's hand-over of g2 must keep apart), equal autodiff's.
+func TestSparseLogSoftmaxSeparateGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	x := randomTensor(rng, 2, 6, 5)
+	labels := randomLabels(rng, 5, 0, 6)
+	results := map[string][]*tensors.Tensor{}
+	for name, core := range map[string]logSoftmaxCore{"custom": sparseLogSoftmax, "autodiff": sparseLogSoftmaxAutodiff} {
+		results[name] = MustExecOnceN(backendForTest(t), func(x, labels *Node) []*Node {
+			atTarget, weightedSum := core(x, labels, nil, true)
+			gSum := Gradient(ReduceAllSum(weightedSum), x)[0]
+			gAt := Gradient(ReduceAllSum(atTarget), x)[0]
+			return []*Node{gSum, gAt}
+		}, x, labels)
+	}
+	for i, what := range []string{"gradient of weightedSum alone", "gradient of atTarget alone, after it"} {
+		if ok, msg := closeTo(flat64(results["custom"][i]), flat64(results["autodiff"][i]), exact64, 0); !ok {
+			t.Errorf("%s: custom vs autodiff: %s", what, msg)
+		}
+	}
+}

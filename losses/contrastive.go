@@ -1,10 +1,10 @@
 package losses
 
 import (
-	"math"
 	"slices"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom: graph ops read as math.
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
 // pairTarget checks the ±1 target of a pair loss: [N] for [N, D] inputs, a scalar for [D] inputs.
@@ -42,6 +42,9 @@ func CosineEmbedding(x1, x2, target *Node, opts ...Option) *Node {
 		panicf(fn, "inputs %s must be [N, D] or [D]", x1.Shape())
 	}
 	y := pairTarget(fn, x1, target)
+	if isEmpty(y) {
+		return emptyLoss(fn, x1, y.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
 	x2 = asDType(x2, x1.DType())
 	const eps = 1e-12 // PyTorch's EPSILON in cosine_embedding_loss.
 	dot := ReduceSum(Mul(x1, x2), -1)
@@ -75,6 +78,9 @@ func MarginRanking(x1, x2, target *Node, opts ...Option) *Node {
 	checkSameShape(fn, "x1", x1, "x2", x2)
 	checkSameShape(fn, "x1", x1, "target", target)
 	y := asDType(target, x1.DType()) // differentiable, as in PyTorch's formula
+	if isEmpty(x1) {
+		return emptyLoss(fn, x1, x1.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
 	loss := MaxScalar(AddScalar(Neg(Mul(y, Sub(x1, asDType(x2, x1.DType())))), o.margin.or(0)), 0)
 	return reduce(fn, loss, o.reduction.or(ReductionMean), reduceSpec{})
 }
@@ -110,18 +116,25 @@ func TripletMargin(anchor, positive, negative *Node, opts ...Option) *Node {
 	if anchor.Rank() != 1 && anchor.Rank() != 2 {
 		panicf(fn, "inputs %s must be [N, D] or [D]", anchor.Shape())
 	}
-	p, eps := o.p.or(2), o.eps.or(1e-6)
-	if !(p > 0) || math.IsInf(p, 1) {
-		panicf(fn, "p %g must be > 0 and finite", p)
-	}
+	p, eps := o.p.or(2), o.eps.or(1e-6) // p > 0 and finite, eps >= 0: checked by WithP and WithEps
 	positive, negative = asDType(positive, anchor.DType()), asDType(negative, anchor.DType())
+	dims := anchor.Shape().Dimensions[:anchor.Rank()-1] // per-example
+	r := o.reduction.or(ReductionMean)
+	if isEmpty(anchor) {
+		if slices.Contains(dims, 0) {
+			return emptyLoss(fn, anchor, dims, r, false)
+		}
+		// D = 0: every distance is the norm of nothing, 0 (as PyTorch), so the loss is max(margin, 0).
+		loss := Zeros(anchor.Graph(), shapes.Make(anchor.DType(), dims...))
+		return reduce(fn, MaxScalar(AddScalar(loss, o.margin.or(1)), 0), r, reduceSpec{})
+	}
 	dist := func(a, b *Node) *Node { return pNorm(AddScalar(Sub(a, b), eps), p) }
 	dPos, dNeg := dist(anchor, positive), dist(anchor, negative)
 	if o.swap.or(false) {
 		dNeg = Min(dNeg, dist(positive, negative))
 	}
 	loss := MaxScalar(AddScalar(Sub(dPos, dNeg), o.margin.or(1)), 0)
-	return reduce(fn, loss, o.reduction.or(ReductionMean), reduceSpec{})
+	return reduce(fn, loss, r, reduceSpec{})
 }
 
 // pNorm is the p-norm over the last axis, with PyTorch 1.13's numbers: its forward kernel rounds a p other than 1
@@ -173,6 +186,9 @@ func HingeEmbedding(input, target *Node, opts ...Option) *Node {
 	const fn = "HingeEmbedding"
 	o := configure(fn, opts, optReduction, optMargin)
 	y := StopGradient(regressionInputs(fn, input, target))
+	if isEmpty(input) {
+		return emptyLoss(fn, input, input.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
 	zeros := ZerosLike(input)
 	marginTerm := MaxScalar(Neg(AddScalar(input, -o.margin.or(1))), 0)
 	loss := Add(

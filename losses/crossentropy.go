@@ -31,10 +31,22 @@ import (
 //
 // Special cases (all as PyTorch 1.13): with every target ignored, ReductionMean gives NaN (0/0) with a zero
 // gradient and ReductionSum gives 0; ReductionNone gives 0 at ignored positions; the weighted mean divides by the
-// sum of the weights of the non-ignored targets, not by their count (pytorch#40560). Logits of ±1e4 give finite
-// values and gradients. Where lossbook differs: a class index outside [0, C) that is not ignore_index gives NaN
-// (PyTorch raises an error). The gradient is written by hand (softmax minus target, scaled; see cecore.go) and
-// equals the autodiff one.
+// sum of the weights of the non-ignored targets, not by their count (pytorch#40560); an empty batch gives NaN with
+// ReductionMean, 0 with ReductionSum and an empty result with ReductionNone. Logits of ±1e4 give finite values and
+// gradients.
+//
+// Logits of -Inf (classes masked out, as in constrained decoding or in-batch negatives without the diagonal) are
+// safe in the sense of optax's safe_softmax_cross_entropy: an example's loss is finite where its target's logit is
+// finite (PyTorch's value) and +Inf where the target's logit is -Inf. With label smoothing ε > 0 the smoothed
+// target puts mass ε·w_c/C on every class, so a -Inf logit of a class of nonzero weight makes that example's loss
+// +Inf, as PyTorch (a class of weight 0 with a -Inf logit gives NaN, 0·∞, as PyTorch). With probability targets a
+// class of target 0 contributes 0 even where its logit is -Inf (0 log 0 = 0; PyTorch gives NaN). The gradients
+// stay finite in all of these, and equal PyTorch's. An example whose logits are all -Inf gives +Inf with a zero
+// gradient (PyTorch: NaN); logits of NaN or +Inf give NaN, as PyTorch.
+//
+// Where lossbook differs: a class index outside [0, C) that is not ignore_index gives NaN (PyTorch raises an
+// error). The gradient is written by hand (softmax minus target, scaled; see cecore.go) and equals the autodiff
+// one.
 //
 // PyTorch: torch.nn.CrossEntropyLoss(weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0)(logits, target).
 // Registry name: "CrossEntropyLoss".
@@ -55,16 +67,16 @@ func CrossEntropy(logits, target *Node, opts ...Option) *Node {
 // crossEntropy implements CrossEntropy with a given log-softmax core (tests swap in the autodiff one).
 func crossEntropy(fn string, logits, target *Node, o *options, core logSoftmaxCore) *Node {
 	checkFloat(fn, "logits", logits)
-	eps := o.labelSmoothing.or(0)
-	if eps < 0 || eps > 1 {
-		panicf(fn, "label smoothing %g must be in [0, 1]", eps)
-	}
+	eps := o.labelSmoothing.or(0) // in [0, 1]: checked by WithLabelSmoothing
 	r := o.reduction.or(ReductionMean)
 	if target.DType().IsFloat() {
 		return crossEntropyProbabilities(fn, logits, target, o, eps, r)
 	}
 	ct := prepareClassTargets(fn, "logits", logits, target, o, true)
 	w := classWeight(fn, o.weight, ct.c, logits.DType())
+	if ct.empty {
+		return emptyLoss(fn, logits, ct.dims, r, false)
+	}
 	logpY, weightedSum := core(ct.x, ct.labels, w, eps > 0)
 	nll := Neg(logpY)
 	var wY *Node
@@ -93,16 +105,27 @@ func crossEntropyProbabilities(fn string, logits, target *Node, o *options, eps 
 	}
 	axis := classAxis(fn, logits, o)
 	c := logits.Shape().Dimensions[axis]
+	checkClasses(fn, "logits", logits, c)
+	w := classWeight(fn, o.weight, c, logits.DType())
+	if isEmpty(logits) {
+		return emptyLoss(fn, logits, withoutAxis(logits.Shape().Dimensions, axis), r, false)
+	}
 	t := asDType(target, logits.DType())
 	if eps > 0 {
 		t = AddScalar(MulScalar(t, 1-eps), eps/float64(c))
 	}
-	w := classWeight(fn, o.weight, c, logits.DType())
 	if w != nil {
 		t = Mul(t, reshapeOnAxis(w, logits.Rank(), axis))
 	}
-	loss := Neg(ReduceSum(Mul(t, LogSoftmax(logits, axis)), axis))
+	loss := Neg(ReduceSum(xLogP(t, LogSoftmax(logits, axis)), axis))
 	return reduce(fn, loss, r, reduceSpec{})
+}
+
+// xLogP is t·logp with 0·log 0 = 0: a class that the target gives no mass contributes nothing, even where its
+// logit is -Inf (optax's safe_softmax_cross_entropy; PyTorch gives NaN there).
+func xLogP(t, logp *Node) *Node {
+	zeros := ZerosLike(logp)
+	return Where(Equal(t, zeros), zeros, Mul(t, logp))
 }
 
 // NLL is the negative log-likelihood of class indices under given log-probabilities, with PyTorch's
@@ -129,6 +152,9 @@ func NLL(logProbs, target *Node, opts ...Option) *Node {
 	checkFloat(fn, "logProbs", logProbs)
 	ct := prepareClassTargets(fn, "logProbs", logProbs, target, o, false)
 	w := classWeight(fn, o.weight, ct.c, logProbs.DType())
+	if ct.empty {
+		return emptyLoss(fn, logProbs, ct.dims, o.reduction.or(ReductionMean), false)
+	}
 	var wY *Node
 	if w != nil {
 		wY = Gather(w, ExpandAxes(ct.labels, -1))
@@ -146,6 +172,7 @@ type classTargets struct {
 	inRange *Node // [M] bool: 0 <= label < C.
 	dims    []int // shape of the per-example result.
 	c       int
+	empty   bool // no examples: x, labels, ignored and inRange are nil (see emptyLoss).
 }
 
 // prepareClassTargets checks logits (or log-probabilities) against class-index labels and flattens both.
@@ -163,6 +190,10 @@ func prepareClassTargets(fn, xName string, x, labels *Node, o *options, probabil
 		panicf(fn, "labels %s do not match %s %s (want %v integer%s)", labels.Shape(), xName, x.Shape(), want, alt)
 	}
 	c := dims[axis]
+	checkClasses(fn, xName, x, c)
+	if slices.Contains(want, 0) {
+		return classTargets{dims: want, c: c, empty: true}
+	}
 	if axis != x.Rank()-1 {
 		perm := make([]int, 0, x.Rank())
 		for a := range x.Rank() {
@@ -223,6 +254,20 @@ func classAxis(fn string, x *Node, o *options) int {
 	return axis
 }
 
+// checkClasses panics if the class axis (of size c) is empty: PyTorch raises for zero classes.
+func checkClasses(fn, xName string, x *Node, c int) {
+	if c == 0 {
+		panicf(fn, "%s %s: zero classes (want at least 1 along the class axis, as PyTorch)", xName, x.Shape())
+	}
+}
+
+// withoutAxis returns dims without the given axis.
+func withoutAxis(dims []int, axis int) []int {
+	out := make([]int, 0, len(dims))
+	out = append(out, dims[:axis]...)
+	return append(out, dims[axis+1:]...)
+}
+
 // classWeight checks per-class weights (nil stays nil) and returns them as constants of the given dtype.
 func classWeight(fn string, w *Node, c int, dtype dtypes.DType) *Node {
 	if w == nil {
@@ -269,6 +314,9 @@ func BinaryCrossEntropy(probs, target *Node, opts ...Option) *Node {
 	o := configure(fn, opts, optReduction, optWeight)
 	checkFloat(fn, "probs", probs)
 	checkSameShape(fn, "probs", probs, "target", target)
+	if isEmpty(probs) {
+		return emptyLoss(fn, probs, probs.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
 	y := asDType(target, probs.DType())
 	logX := MaxScalar(Log(probs), -100)
 	log1mX := MaxScalar(Log(OneMinus(probs)), -100)
@@ -306,6 +354,9 @@ func BinaryCrossEntropyLogits(logits, target *Node, opts ...Option) *Node {
 	o := configure(fn, opts, optReduction, optWeight, optPosWeight)
 	checkFloat(fn, "logits", logits)
 	checkSameShape(fn, "logits", logits, "target", target)
+	if isEmpty(logits) {
+		return emptyLoss(fn, logits, logits.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
 	y := asDType(target, logits.DType())
 	var posWeight *Node
 	if o.posWeight != nil {
@@ -364,6 +415,9 @@ func SoftMargin(input, target *Node, opts ...Option) *Node {
 	o := configure(fn, opts, optReduction)
 	checkFloat(fn, "input", input)
 	checkSameShape(fn, "input", input, "target", target)
+	if isEmpty(input) {
+		return emptyLoss(fn, input, input.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
 	y := StopGradient(asDType(target, input.DType()))
 	z := Neg(Mul(y, input))
 	value := Add(MaxScalar(z, 0), Log1p(Exp(Neg(Abs(z))))) // softplus(z)
@@ -396,6 +450,10 @@ func MultiLabelSoftMargin(input, target *Node, opts ...Option) *Node {
 	if input.Rank() != 1 && input.Rank() != 2 {
 		panicf(fn, "input %s must be [N, C] or [C]", input.Shape())
 	}
+	checkClasses(fn, "input", input, input.Shape().Dimensions[input.Rank()-1])
+	if isEmpty(input) {
+		return emptyLoss(fn, input, input.Shape().Dimensions[:input.Rank()-1], o.reduction.or(ReductionMean), false)
+	}
 	y := asDType(target, input.DType())
 	loss := bceLogitsElements(input, y, nil)
 	if o.weight != nil {
@@ -418,6 +476,10 @@ func MultiLabelSoftMargin(input, target *Node, opts ...Option) *Node {
 // α < 0 disables α_t (torchvision's convention). With γ = 0 and α < 0 it equals BinaryCrossEntropyLogits. The mean
 // is over all elements.
 //
+// The values are torchvision's. Where lossbook differs: where 1 - p_t is exactly 0 (logits of ±50 or ±1e4 with the
+// matching label) the derivative of (1 - p_t)^γ is 0·∞ for γ < 1 and PyTorch's gradient is NaN; lossbook uses its
+// limit, 0, there (for the target too), so values and gradients stay finite at any finite logit.
+//
 // torchvision: torchvision.ops.sigmoid_focal_loss(logits, target, alpha=0.25, gamma=2, reduction='none').
 // Registry name: "SigmoidFocalLoss" (arguments alpha, gamma, reduction). Options: WithReduction, WithAlpha,
 // WithGamma.
@@ -431,16 +493,14 @@ func SigmoidFocal(logits, target *Node, opts ...Option) *Node {
 	o := configure(fn, opts, optReduction, optAlpha, optGamma)
 	checkFloat(fn, "logits", logits)
 	checkSameShape(fn, "logits", logits, "target", target)
-	alpha, gamma := o.alpha.or(0.25), o.gamma.or(2)
-	if gamma < 0 {
-		panicf(fn, "gamma %g must be >= 0", gamma)
+	alpha, gamma := o.alpha.or(0.25), o.gamma.or(2) // in range: checked by WithAlpha and WithGamma
+	if isEmpty(logits) {
+		return emptyLoss(fn, logits, logits.Shape().Dimensions, o.reduction.or(ReductionNone), false)
 	}
 	y := asDType(target, logits.DType())
 	loss := bceLogitsElements(logits, y, nil)
 	if gamma != 0 {
-		p := Sigmoid(logits)
-		pT := Add(Mul(p, y), Mul(OneMinus(p), OneMinus(y)))
-		loss = Mul(loss, powScalar(OneMinus(pT), gamma))
+		loss = Mul(loss, sigmoidFocalFactor(logits, y, gamma))
 	}
 	if alpha >= 0 {
 		alphaT := Add(MulScalar(y, alpha), MulScalar(OneMinus(y), 1-alpha))
@@ -460,7 +520,10 @@ func SigmoidFocal(logits, target *Node, opts ...Option) *Node {
 //	\mathrm{mean} = \frac{\sum_n \ell_n}{\sum_n w_{y_n}\mathrm{valid}_n}
 //
 // There is no torch.nn or torchvision module; this follows the paper's multi-class form and PyTorch's
-// CrossEntropy conventions. Every target ignored gives NaN with ReductionMean and 0 with ReductionSum.
+// CrossEntropy conventions. Every target ignored gives NaN with ReductionMean and 0 with ReductionSum. Logits of
+// -Inf are handled as in CrossEntropy: finite where the target's logit is finite, +Inf where it is -Inf. The
+// gradient stays finite where p_t rounds to 1 (logits of ±50 or ±1e4) or the target's logit is -Inf, where
+// autodiff of the formula (and PyTorch) gives NaN for γ < 1 (0·∞): the limit of the derivative is used there.
 //
 // Registry name: "SoftmaxFocalLoss" (arguments weight, gamma, ignore_index, reduction). Options: WithReduction,
 // WithWeight, WithGamma, WithIgnoreIndex, WithClassAxis.
@@ -472,16 +535,16 @@ func SoftmaxFocal(logits, labels *Node, opts ...Option) *Node {
 	const fn = "SoftmaxFocal"
 	o := configure(fn, opts, optReduction, optWeight, optGamma, optIgnoreIndex, optClassAxis)
 	checkFloat(fn, "logits", logits)
-	gamma := o.gamma.or(2)
-	if gamma < 0 {
-		panicf(fn, "gamma %g must be >= 0", gamma)
-	}
+	gamma := o.gamma.or(2) // >= 0: checked by WithGamma
 	ct := prepareClassTargets(fn, "logits", logits, labels, o, false)
 	w := classWeight(fn, o.weight, ct.c, logits.DType())
+	if ct.empty {
+		return emptyLoss(fn, logits, ct.dims, o.reduction.or(ReductionMean), false)
+	}
 	logpY, _ := sparseLogSoftmax(ct.x, ct.labels, nil, false)
 	loss := Neg(logpY)
 	if gamma != 0 {
-		loss = Mul(loss, powScalar(OneMinus(Exp(logpY)), gamma))
+		loss = softmaxFocalTerm(logpY, gamma)
 	}
 	var wY *Node
 	if w != nil {
@@ -502,6 +565,8 @@ func SoftmaxFocal(logits, labels *Node, opts ...Option) *Node {
 //
 // optax returns the per-example values (ReductionNone here); the default ReductionMean averages them over the
 // non-ignored targets (class indices) or over all examples (probabilities). With ε = 0 it equals CrossEntropy.
+// Logits of -Inf are handled as in CrossEntropy (finite where the target's logit is finite, +Inf where it is -Inf,
+// finite gradients); the term ε(1 - p_t) has no power, so extreme logits need nothing more.
 //
 // optax: optax.poly_loss_cross_entropy(logits, labels, epsilon=2.0) (class axis last). Registry name:
 // "Poly1CrossEntropyLoss" (arguments epsilon, ignore_index, reduction). Options: WithReduction, WithEpsilon,
@@ -523,13 +588,20 @@ func Poly1CrossEntropy(logits, target *Node, opts ...Option) *Node {
 				target.Shape(), logits.Shape())
 		}
 		axis := classAxis(fn, logits, o)
+		checkClasses(fn, "logits", logits, logits.Shape().Dimensions[axis])
+		if isEmpty(logits) {
+			return emptyLoss(fn, logits, withoutAxis(logits.Shape().Dimensions, axis), r, false)
+		}
 		t := StopGradient(asDType(target, logits.DType()))
 		logp := LogSoftmax(logits, axis)
-		ce := Neg(ReduceSum(Mul(t, logp), axis))
+		ce := Neg(ReduceSum(xLogP(t, logp), axis))
 		oneMinusPT := ReduceSum(Mul(t, OneMinus(Exp(logp))), axis)
 		return reduce(fn, Add(ce, MulScalar(oneMinusPT, eps)), r, reduceSpec{})
 	}
 	ct := prepareClassTargets(fn, "logits", logits, target, o, true)
+	if ct.empty {
+		return emptyLoss(fn, logits, ct.dims, r, false)
+	}
 	logpY, _ := sparseLogSoftmax(ct.x, ct.labels, nil, false)
 	loss := Add(Neg(logpY), MulScalar(OneMinus(Exp(logpY)), eps))
 	return ct.finish(fn, loss, r, reduceSpec{})
@@ -539,6 +611,52 @@ func Poly1CrossEntropy(logits, target *Node, opts ...Option) *Node {
 // float32 in its backward kernel, hence 9.99999996e-13 (measured: the golden case bce/clamp differs by 4e-9
 // relative with 1e-12).
 const bceGradEpsilon = float64(float32(1e-12))
+
+// sigmoidFocalFactor is the modulating factor (1 - p_t)^γ of SigmoidFocal, γ > 0, with p = σ(x) and
+// p_t = p·y + (1-p)(1-y) computed as torchvision does, and a gradient that is finite everywhere: where 1 - p_t is
+// exactly 0 (x = ±50 with a matching label, in float64) the derivative γ(1 - p_t)^(γ-1)·∂(1 - p_t) is 0·∞ for γ < 1
+// (NaN in PyTorch); its limit there, 0, is used (for the target too, where the one-sided derivative is -∞).
+// Elsewhere the gradient is autodiff's:
+//
+//	∂/∂x = -γ (1-p_t)^{γ-1} p(1-p)(2y-1), \qquad ∂/∂y = γ (1-p_t)^{γ-1} (1-2p)
+func sigmoidFocalFactor(x, y *Node, gamma float64) *Node {
+	p := Sigmoid(x)
+	q := OneMinus(Add(Mul(p, y), Mul(OneMinus(p), OneMinus(y)))) // 1 - p_t
+	// γ(1 - p_t)^(γ-1), 0 where 1 - p_t is 0.
+	slope := func() *Node {
+		s := MulScalar(powScalar(q, gamma-1), gamma)
+		return Where(GreaterThan(q, ZerosLike(q)), s, ZerosLike(s))
+	}
+	return withGradients(powScalar(q, gamma),
+		gradientOf{x, func(v *Node) *Node {
+			dq := Neg(Mul(Mul(p, OneMinus(p)), AddScalar(MulScalar(y, 2), -1)))
+			return Mul(v, Mul(slope(), dq))
+		}},
+		gradientOf{y, func(v *Node) *Node {
+			return Mul(v, Mul(slope(), OneMinus(MulScalar(p, 2))))
+		}})
+}
+
+// softmaxFocalTerm is -l·(1 - e^l)^γ for l = log p_t, γ > 0 (the value as the reference computes it), with a
+// gradient that is finite everywhere:
+//
+//	f'(l) = -(1-e^l)^γ + γ\, l\, e^l (1-e^l)^{γ-1}
+//
+// The second term is 0·∞ where e^l rounds to 1 (p_t = 1, PyTorch gives NaN for γ < 1) and ∞·0 where l = -Inf (a
+// target logit of -Inf, where the term is +Inf); its limit, 0, is used in both. The first term goes through
+// autodiff of -l·m with m held constant, which stays finite at l = -Inf; the second through a custom gradient on
+// max(l, lowest finite), which is finite (and cuts it where l = -Inf, where it is 0).
+func softmaxFocalTerm(l *Node, gamma float64) *Node {
+	p := Exp(l)
+	q := OneMinus(p)
+	m := powScalar(q, gamma)
+	lc := Max(l, ConstAsDType(l.Graph(), l.DType(), lowestFinite(l.DType())))
+	lci := IdentityWithCustomGradient(lc, func(_, v *Node) *Node {
+		second := Mul(MulScalar(Mul(StopGradient(lc), StopGradient(p)), gamma), powScalar(StopGradient(q), gamma-1))
+		return Mul(v, Where(GreaterThan(StopGradient(q), ZerosLike(q)), second, ZerosLike(second)))
+	})
+	return Add(Mul(Neg(l), StopGradient(m)), Sub(lci, StopGradient(lci))) // the second term's value is 0.
+}
 
 // powScalar returns x^p for a constant p >= 0, by multiplication for small integer p (exact, and no NaN
 // gradient at x = 0).

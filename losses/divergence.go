@@ -33,6 +33,9 @@ func KLDiv(input, target *Node, opts ...Option) *Node {
 	const fn = "KLDiv"
 	o := configure(fn, opts, optReduction, optLogTarget)
 	t := regressionInputs(fn, input, target)
+	if isEmpty(input) {
+		return emptyLoss(fn, input, input.Shape().Dimensions, o.reduction.or(ReductionMean), true)
+	}
 	var loss *Node
 	if o.logTarget.or(false) {
 		loss = Mul(Exp(t), Sub(t, input))

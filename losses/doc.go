@@ -44,6 +44,8 @@
 //
 // cecore.go holds the cross-entropy core that CrossEntropy, SoftmaxFocal, Poly1CrossEntropy, MLM and NSP share:
 // the target log-probability by a gather (no one-hot tensor) and a hand-written gradient, softmax minus target.
+// It is safe with logits of -Inf (masked classes), as optax's safe_softmax_cross_entropy: finite where the
+// target's logit is finite, +Inf where it is -Inf, finite gradients (see CrossEntropy).
 //
 // # Reduction rules
 //
@@ -66,7 +68,11 @@
 //	BertPreTraining                              MLM's mean + NSP's mean              (scalar only)
 //
 // ReductionSum is Σℓ for all. Special cases: a weighted mean over no valid target is NaN (0/0, as PyTorch) and
-// its gradient is 0; the sum over none is 0. ReductionBatchMean is KL's alone. SigmoidFocal's default is
+// its gradient is 0; the sum over none is 0. Inputs with a dimension of 0 follow PyTorch: with no examples
+// (an empty batch or sequence) ReductionNone returns an empty tensor, ReductionMean NaN and ReductionSum 0, with
+// empty gradients; zero classes in the class-index losses, CrossEntropy's and Poly-1's probability targets and
+// MultiLabelSoftMargin panic (PyTorch raises). Empty inputs are detected before any op is built on them (GoMLX's
+// pure-Go backend crashes the process on some ops over empty tensors). ReductionBatchMean is KL's alone. SigmoidFocal's default is
 // ReductionNone (torchvision's); every other loss defaults to ReductionMean (PyTorch's).
 //
 // # Gradients
@@ -80,9 +86,10 @@
 //
 // # Errors
 //
-// Mistakes found while building a graph (shapes, dtypes, options a loss does not take) panic with an error that
-// starts with "losses: " and the loss's name and names both shapes. Configuration mistakes (New's name and
-// arguments) return an error that lists what is valid.
+// Mistakes found while building a graph (shapes, dtypes, options a loss does not take, option values out of
+// their range or NaN) panic with an error that starts with "losses: " and the loss's name and names both shapes
+// (or the option and its range). Configuration mistakes (New's name and arguments, their values included) return
+// an error that lists what is valid.
 //
 // # Parity with PyTorch
 //

@@ -2,6 +2,7 @@ package losses_test
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/lossbook/lossbook/lib"
@@ -257,4 +258,21 @@ func ExampleLoss_LossFn() {
 	}, [][]float32{{2, 0.5, -1}, {0.1, 0.2, 3}}, []int32{0, 2})
 	fmt.Printf("%.4f\n", loss.Value())
 	// Output: 0.1755
+}
+
+// Classes masked out with logits of -Inf (constrained decoding, in-batch negatives without the diagonal): the loss
+// is finite where the target is allowed, +Inf where the target itself is masked, and the gradient is finite.
+func ExampleCrossEntropy_maskedClasses() {
+	inf := float32(math.Inf(1))
+	logits := [][]float32{{-inf, 0, 1}, {-inf, 0, 1}}
+	labels := []int32{2, 0} // the second target is a masked class
+	outs := graph.MustExecOnceN(lib.MustBackend(), func(logits, labels *graph.Node) []*graph.Node {
+		perExample := losses.CrossEntropy(logits, labels, losses.WithReduction(losses.ReductionNone))
+		return []*graph.Node{perExample, graph.Gradient(graph.ReduceAllSum(perExample), logits)[0]}
+	}, logits, labels)
+	fmt.Printf("per example: %.4f\n", outs[0].Value())
+	fmt.Printf("gradient: %.4f\n", outs[1].Value())
+	// Output:
+	// per example: [0.3133 +Inf]
+	// gradient: [[0.0000 0.2689 -0.2689] [-1.0000 0.2689 0.7311]]
 }

@@ -2,6 +2,7 @@ package losses
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -47,7 +48,31 @@ func TestShapePanics(t *testing.T) {
 		{"CE weight of the wrong size", func(in []*Node) { CrossEntropy(in[0], in[1], WithWeight(in[2])) },
 			[][]int{{8, 5}, {-8}, {4}}, []string{"losses: CrossEntropy: weight (Float32)[4]", "want [5]"}},
 		{"CE label smoothing out of range", func(in []*Node) { CrossEntropy(in[0], in[1], WithLabelSmoothing(1.5)) },
-			[][]int{{8, 5}, {-8}}, []string{"losses: CrossEntropy: label smoothing 1.5 must be in [0, 1]"}},
+			[][]int{{8, 5}, {-8}}, []string{"losses: CrossEntropy: WithLabelSmoothing: label smoothing 1.5 must be in [0, 1]"}},
+		{"CE label smoothing NaN", func(in []*Node) { CrossEntropy(in[0], in[1], WithLabelSmoothing(math.NaN())) },
+			[][]int{{8, 5}, {-8}}, []string{"losses: CrossEntropy: WithLabelSmoothing: label smoothing NaN must be in [0, 1]"}},
+		{"MLM label smoothing negative", func(in []*Node) { MLM(in[0], in[1], WithLabelSmoothing(-0.1)) },
+			[][]int{{2, 6, 11}, {-2, 6}}, []string{"losses: MLM: WithLabelSmoothing: label smoothing -0.1 must be in [0, 1]"}},
+		{"SigmoidFocal gamma NaN", func(in []*Node) { SigmoidFocal(in[0], in[0], WithGamma(math.NaN())) },
+			[][]int{{4, 3}}, []string{"losses: SigmoidFocal: WithGamma: gamma NaN must be >= 0 and finite"}},
+		{"SoftmaxFocal gamma negative", func(in []*Node) { SoftmaxFocal(in[0], in[1], WithGamma(-1)) },
+			[][]int{{4, 3}, {-4}}, []string{"losses: SoftmaxFocal: WithGamma: gamma -1 must be >= 0 and finite"}},
+		{"SoftmaxFocal gamma infinite", func(in []*Node) { SoftmaxFocal(in[0], in[1], WithGamma(math.Inf(1))) },
+			[][]int{{4, 3}, {-4}}, []string{"losses: SoftmaxFocal: WithGamma: gamma +Inf must be >= 0 and finite"}},
+		{"SigmoidFocal alpha above 1", func(in []*Node) { SigmoidFocal(in[0], in[0], WithAlpha(1.5)) },
+			[][]int{{4, 3}}, []string{"losses: SigmoidFocal: WithAlpha: alpha 1.5 must be in [0, 1], or negative"}},
+		{"SmoothL1 beta NaN", func(in []*Node) { SmoothL1(in[0], in[0], WithBeta(math.NaN())) },
+			[][]int{{3}}, []string{"losses: SmoothL1: WithBeta: beta NaN must be >= 0 and finite"}},
+		{"TripletMargin eps negative", func(in []*Node) { TripletMargin(in[0], in[0], in[0], WithEps(-1)) },
+			[][]int{{4, 3}}, []string{"losses: TripletMargin: WithEps: eps -1 must be >= 0 and finite"}},
+		{"CosineEmbedding margin NaN", func(in []*Node) { CosineEmbedding(in[0], in[0], in[1], WithMargin(math.NaN())) },
+			[][]int{{4, 3}, {4}}, []string{"losses: CosineEmbedding: WithMargin: margin NaN must be finite"}},
+		{"Poly1 epsilon infinite", func(in []*Node) { Poly1CrossEntropy(in[0], in[1], WithEpsilon(math.Inf(-1))) },
+			[][]int{{4, 3}, {-4}}, []string{"losses: Poly1CrossEntropy: WithEpsilon: epsilon -Inf must be finite"}},
+		{"BertPreTraining mixed dtypes", func(in []*Node) {
+			BertPreTraining(in[0], ConvertDType(in[1], dtypes.Float64), in[2], in[3])
+		}, [][]int{{2, 6, 11}, {2, 2}, {-2, 6}, {-2}},
+			[]string{"losses: BertPreTraining: MLM logits (Float32)[2 6 11] and NSP logits (Float64)[2 2] must have the same float dtype"}},
 		{"CE ignore_index with probabilities", func(in []*Node) { CrossEntropy(in[0], in[1], WithIgnoreIndex(0)) },
 			[][]int{{8, 5}, {8, 5}}, []string{"ignore_index is not supported for probability targets"}},
 		{"CE integer logits", func(in []*Node) { CrossEntropy(in[1], in[1]) }, [][]int{{8, 5}, {-8}},
@@ -63,7 +88,7 @@ func TestShapePanics(t *testing.T) {
 		{"MSE shapes", func(in []*Node) { MSE(in[0], in[1]) }, [][]int{{8, 5}, {5}},
 			[]string{"losses: MSE: target (Float32)[5] and input (Float32)[8 5] must have the same shape"}},
 		{"Huber delta", func(in []*Node) { Huber(in[0], in[1], WithDelta(0)) }, [][]int{{3}, {3}},
-			[]string{"losses: Huber: delta 0 must be > 0"}},
+			[]string{"losses: Huber: WithDelta: delta 0 must be > 0 and finite"}},
 		{"GaussianNLL variance", func(in []*Node) { GaussianNLL(in[0], in[1], in[2]) }, [][]int{{4, 3}, {4, 3}, {3}},
 			[]string{"losses: GaussianNLL: variance (Float32)[3] does not fit input (Float32)[4 3]"}},
 		{"KLDiv shapes", func(in []*Node) { KLDiv(in[0], in[1]) }, [][]int{{4, 3}, {4, 2}},
@@ -71,7 +96,7 @@ func TestShapePanics(t *testing.T) {
 		{"CosineEmbedding target", func(in []*Node) { CosineEmbedding(in[0], in[1], in[2]) }, [][]int{{4, 3}, {4, 3}, {3}},
 			[]string{"losses: CosineEmbedding: target (Float32)[3] does not match inputs (Float32)[4 3] (want [4])"}},
 		{"TripletMargin p", func(in []*Node) { TripletMargin(in[0], in[1], in[2], WithP(0)) }, [][]int{{4, 3}, {4, 3}, {4, 3}},
-			[]string{"losses: TripletMargin: p 0 must be > 0 and finite"}},
+			[]string{"losses: TripletMargin: WithP: p 0 must be > 0 and finite"}},
 		{"TripletMargin rank", func(in []*Node) { TripletMargin(in[0], in[1], in[2]) }, [][]int{{2, 4, 3}, {2, 4, 3}, {2, 4, 3}},
 			[]string{"losses: TripletMargin: inputs (Float32)[2 4 3] must be [N, D] or [D]"}},
 		{"MLM labels", func(in []*Node) { MLM(in[0], in[1]) }, [][]int{{2, 6, 11}, {-2, 11}},

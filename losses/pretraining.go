@@ -16,8 +16,9 @@ import (
 //
 // It is CrossEntropy with WithClassAxis(-1). The mean is over the masked positions, not over all positions, so
 // padding and unmasked tokens do not dilute it (d2l's BERT loss reduced the wrong way: d2l-en#2582). With no
-// masked position in the batch the mean is NaN (0/0, as PyTorch). Never reuse one configured loss for MLM and
-// NSP: they have different shapes and means.
+// masked position in the batch the mean is NaN (0/0, as PyTorch). Vocabulary logits of -Inf (tokens the model
+// may never predict) are handled as in CrossEntropy. Never reuse one configured loss for MLM and NSP: they have
+// different shapes and means.
 //
 // PyTorch (Hugging Face BertForPreTraining): nn.CrossEntropyLoss()(logits.view(-1, vocab), labels.view(-1)).
 // Registry name: "MLMLoss" (inputs prediction_scores, labels; arguments ignore_index, reduction,
@@ -78,10 +79,13 @@ func NSP(logits, labels *Node, opts ...Option) *Node {
 // References: Devlin et al. 2019, "BERT", https://arxiv.org/abs/1810.04805;
 // https://github.com/huggingface/transformers/blob/v4.25.1/src/transformers/models/bert/modeling_bert.py.
 //
-// Panics as MLM and NSP.
+// Panics as MLM and NSP, or if the two logits have different dtypes.
 func BertPreTraining(mlmLogits, nspLogits, mlmLabels, nspLabels *Node, opts ...Option) *Node {
 	const fn = "BertPreTraining"
 	o := configure(fn, opts, optIgnoreIndex)
+	if mlmLogits.DType() != nspLogits.DType() {
+		panicf(fn, "MLM logits %s and NSP logits %s must have the same float dtype", mlmLogits.Shape(), nspLogits.Shape())
+	}
 	var mlmOpts []Option
 	if o.ignoreIndex.set {
 		mlmOpts = append(mlmOpts, WithIgnoreIndex(o.ignoreIndex.value))

@@ -284,3 +284,141 @@ func TestIntegerLabelDTypes(t *testing.T) {
 		assertClose(t, "CrossEntropy with "+dtype.String()+" labels", got, want, 0)
 	}
 }
+
+// TestFocalExtremeLogitsAreFinite: logits of ±50 and ±1e4 with their matching labels (1 - p_t exactly 0) and with
+// the opposite labels give finite values and finite gradients for γ in {0.5, 1, 2}, for the sigmoid and softmax
+// focal losses and Poly-1 (issue 10 item 3: PyTorch's gradient of (1 - p_t)^γ is NaN there for γ < 1).
+func TestFocalExtremeLogitsAreFinite(t *testing.T) {
+	for _, big := range []float64{50, 1e4} {
+		xs := []float64{big, -big, big, -big, -big, big, 0, big}
+		binary := []float64{1, 0, 0, 1, 0, 1, 1, 1} // matching, matching, opposite, opposite, ...
+		labels := []int64{0, 1, 0, 1}               // rows [big, -big], [big, -big], [-big, big], [0, big]
+		for _, dtype := range []dtypes.DType{dtypes.Float64, dtypes.Float32} {
+			x := makeTensor(xs, []int{4, 2}, "float", dtype)
+			yb := makeTensor(binary, []int{4, 2}, "float", dtype)
+			y := tensors.FromFlatDataAndDimensions(labels, 4)
+			for _, gamma := range []float64{0.5, 1, 2} {
+				for name, loss := range map[string]func(x, y, yb *Node) *Node{
+					"SigmoidFocal": func(x, _, yb *Node) *Node {
+						return SigmoidFocal(x, yb, WithGamma(gamma), WithReduction(ReductionSum))
+					},
+					"SigmoidFocal/no-alpha": func(x, _, yb *Node) *Node {
+						return SigmoidFocal(x, yb, WithGamma(gamma), WithAlpha(-1), WithReduction(ReductionMean))
+					},
+					"SoftmaxFocal": func(x, y, _ *Node) *Node { return SoftmaxFocal(x, y, WithGamma(gamma)) },
+					"Poly1CrossEntropy": func(x, y, _ *Node) *Node {
+						return Poly1CrossEntropy(x, y, WithEpsilon(gamma))
+					},
+				} {
+					out := run1(t, func(in []*Node) []*Node {
+						l := loss(in[0], in[1], in[2])
+						gx := Gradient(l, in[0])[0]
+						return []*Node{l, gx}
+					}, x, y, yb)
+					for i, o := range out {
+						for j, v := range o {
+							if math.IsNaN(v) || math.IsInf(v, 0) {
+								t.Errorf("%s (logits ±%g, gamma %g, %s): output %d (1: gradient) element %d is %v", name,
+									big, gamma, dtype, i, j, v)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSigmoidFocalTargetGradientIsFinite: the gradient with respect to the targets stays finite where 1 - p_t is
+// 0 (its one-sided limit there is -∞ for γ < 1: lossbook uses 0, see SigmoidFocal).
+func TestSigmoidFocalTargetGradientIsFinite(t *testing.T) {
+	x := tensors.FromFlatDataAndDimensions([]float64{50, -50, 1e4, 0.3}, 4)
+	y := tensors.FromFlatDataAndDimensions([]float64{1, 0, 1, 0.7}, 4)
+	out := run1(t, func(in []*Node) []*Node {
+		l := SigmoidFocal(in[0], in[1], WithGamma(0.5), WithReduction(ReductionSum))
+		return Gradient(l, in[0], in[1])
+	}, x, y)
+	for i, o := range out {
+		for j, v := range o {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Errorf("gradient %d element %d is %v", i, j, v)
+			}
+		}
+	}
+}
+
+// TestNegInfLogits covers what the PyTorch golden cases cannot (PyTorch gives NaN): a row whose logits are all
+// -Inf gives +Inf with a zero gradient, and the other rows keep their values and gradients; a target logit of
+// -Inf in the focal loss gives +Inf with a finite gradient; with probability targets, a -Inf logit of a class of
+// target 0 adds nothing. In float32 and float64, with and without row chunks.
+func TestNegInfLogits(t *testing.T) {
+	inf := math.Inf(1)
+	xs := []float64{-inf, 0, 1, -inf, -inf, -inf, 0.5, -inf, 2}
+	labels := []int64{2, 1, 1} // row 0: a finite target; row 1: all -Inf; row 2: the target's logit is -Inf
+	for _, dtype := range []dtypes.DType{dtypes.Float64, dtypes.Float32} {
+		x := makeTensor(xs, []int{3, 3}, "float", dtype)
+		y := tensors.FromFlatDataAndDimensions(labels, 3)
+		for _, chunks := range []int{1, 3} {
+			out := run1(t, func(in []*Node) []*Node {
+				atTarget, weightedSum := logSoftmaxAtTarget(in[0], in[1], nil, true, true, chunks)
+				// The gradient of the finite values (with the infinite ones masked out by Where).
+				return []*Node{atTarget, weightedSum, Gradient(ReduceAllSum(Add(
+					Where(IsFinite(atTarget), atTarget, ZerosLike(atTarget)),
+					MulScalar(Where(IsFinite(weightedSum), weightedSum, ZerosLike(weightedSum)), 0.1))), in[0])[0]}
+			}, x, y)
+			want0 := -math.Log1p(math.Exp(-1)) // row 0: log softmax([-Inf, 0, 1])[2] = 1 - log(1 + e)
+			if got := out[0]; math.Abs(got[0]-want0) > 1e-6 || !math.IsInf(got[1], -1) || !math.IsInf(got[2], -1) {
+				t.Errorf("%s chunks=%d: atTarget = %v, want [%v -Inf -Inf]", dtype, chunks, got, want0)
+			}
+			if got := out[1]; !math.IsInf(got[0], -1) || !math.IsInf(got[1], -1) || !math.IsInf(got[2], -1) {
+				t.Errorf("%s chunks=%d: weightedSum = %v, want -Inf everywhere (masked classes under smoothing)", dtype,
+					chunks, got)
+			}
+			for j, v := range out[2] {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Errorf("%s chunks=%d: gradient element %d is %v", dtype, chunks, j, v)
+				}
+				if j >= 3 && j < 6 && v != 0 {
+					t.Errorf("%s chunks=%d: gradient of the all -Inf row: element %d is %v, want 0", dtype, chunks, j, v)
+				}
+			}
+		}
+		// Whole losses: all -Inf row gives +Inf; focal with a -Inf target gives +Inf, finite gradient.
+		for name, loss := range map[string]func(x, y *Node) *Node{
+			"CrossEntropy":      func(x, y *Node) *Node { return CrossEntropy(x, y, WithReduction(ReductionNone)) },
+			"SoftmaxFocal/0.5":  func(x, y *Node) *Node { return SoftmaxFocal(x, y, WithGamma(0.5), WithReduction(ReductionNone)) },
+			"SoftmaxFocal/2":    func(x, y *Node) *Node { return SoftmaxFocal(x, y, WithReduction(ReductionNone)) },
+			"Poly1CrossEntropy": func(x, y *Node) *Node { return Poly1CrossEntropy(x, y, WithReduction(ReductionNone)) },
+		} {
+			out := run1(t, func(in []*Node) []*Node {
+				l := loss(in[0], in[1])
+				// Row 0's target logit is finite, row 1 is all -Inf, row 2's target logit is -Inf.
+				return []*Node{l, Gradient(ReduceAllSum(Where(IsFinite(l), l, ZerosLike(l))), in[0])[0]}
+			}, x, y)
+			if v := out[0]; math.IsInf(v[0], 0) || math.IsNaN(v[0]) || !math.IsInf(v[1], 1) || !math.IsInf(v[2], 1) {
+				t.Errorf("%s (%s): per-example values %v, want [finite +Inf +Inf]", name, dtype, v)
+			}
+			for j, v := range out[1] {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Errorf("%s (%s): gradient element %d is %v", name, dtype, j, v)
+				}
+			}
+		}
+		// Probability targets: no mass on the -Inf classes gives the finite value of the remaining classes.
+		probs := makeTensor([]float64{0, 0.25, 0.75}, []int{1, 3}, "float", dtype)
+		x1 := makeTensor([]float64{-inf, 0, 1}, []int{1, 3}, "float", dtype)
+		out := run1(t, func(in []*Node) []*Node {
+			l := CrossEntropy(in[0], in[1])
+			return []*Node{l, Gradient(l, in[0])[0]}
+		}, x1, probs)
+		lse := math.Log(1 + math.E)
+		if want := 0.25*lse + 0.75*(lse-1); math.Abs(out[0][0]-want) > 1e-6 {
+			t.Errorf("probabilities (%s): %v, want %v", dtype, out[0], want)
+		}
+		for j, v := range out[1] {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Errorf("probabilities (%s): gradient element %d is %v", dtype, j, v)
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom: graph ops read as math.
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
 // reduceSpec says how reduce combines per-element losses. Every field is optional.
@@ -68,6 +69,50 @@ func reduce(fn string, loss *Node, r Reduction, spec reduceSpec) *Node {
 	}
 	panicf(fn, "unknown reduction %q (valid: \"none\", \"mean\", \"sum\")", r)
 	return nil
+}
+
+// emptyLoss is the result of a loss whose per-element (or per-example) losses, of shape dims, are empty: with
+// ReductionNone an empty tensor, with ReductionMean NaN (0/0, as PyTorch's mean of nothing), with ReductionSum 0,
+// with ReductionBatchMean (batchMean only) NaN for an empty batch and 0 otherwise. The result is a constant, built
+// without any op on the (empty) inputs: GoMLX's pure-Go backend crashes the process on some ops over empty tensors
+// (Where, Gather), so every loss checks for empty inputs before it builds its graph. Its gradient is zero, i.e.
+// empty tensors of the inputs' shapes.
+func emptyLoss(fn string, like *Node, dims []int, r Reduction, batchMean bool) *Node {
+	g, dtype := like.Graph(), like.DType()
+	checkReduction(fn, r, batchMean)
+	switch r {
+	case ReductionNone:
+		return Zeros(g, shapes.Make(dtype, dims...))
+	case ReductionSum:
+		return ScalarZero(g, dtype)
+	case ReductionBatchMean:
+		if len(dims) > 0 && dims[0] > 0 {
+			return ScalarZero(g, dtype)
+		}
+	}
+	return nanLike(like)
+}
+
+// isEmpty reports whether x has no elements (a dimension of 0).
+func isEmpty(x *Node) bool {
+	return x.Shape().Size() == 0
+}
+
+// checkReduction panics unless r is a reduction that the loss accepts (ReductionBatchMean only with batchMean).
+func checkReduction(fn string, r Reduction, batchMean bool) {
+	switch r {
+	case ReductionNone, ReductionMean, ReductionSum:
+		return
+	case ReductionBatchMean:
+		if batchMean {
+			return
+		}
+		panicf(fn, "reduction %q is only for KLDivLoss (valid: \"none\", \"mean\", \"sum\")", r)
+	}
+	if batchMean {
+		panicf(fn, "unknown reduction %q (valid: \"none\", \"mean\", \"sum\", \"batchmean\")", r)
+	}
+	panicf(fn, "unknown reduction %q (valid: \"none\", \"mean\", \"sum\")", r)
 }
 
 // broadcastRight broadcasts w to the shape of like with NumPy's rules (dimensions aligned on the right, 1s

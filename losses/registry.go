@@ -2,6 +2,7 @@ package losses
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -40,8 +41,9 @@ func (l Loss) LossFn() gomlxlosses.LossFn {
 // encoding/json decodes them (numbers as float64, lists as []any, None as nil) or Go-typed (int, float64, bool,
 // string, []float64); "weight" and "pos_weight" are lists. nil args means the defaults.
 //
-// An unknown name, an unknown argument, a value of the wrong kind, and PyTorch's deprecated "size_average" and
-// "reduce" give an error that says what is valid.
+// An unknown name, an unknown argument, a value of the wrong kind or out of its range (NaN included: see the
+// With... options for each range; list values must be >= 0 and finite), and PyTorch's deprecated "size_average"
+// and "reduce" give an error that says what is valid.
 func New(name string, args map[string]any) (Loss, error) {
 	e, ok := registry[name]
 	if !ok {
@@ -168,7 +170,11 @@ func (e entry) parse(args map[string]any) (opts []Option, consts []func(*Node) O
 			if !ok {
 				return nil, nil, fmt.Errorf("losses: %s: argument %q must be a number, got %v (%T)", name, k, v, v)
 			}
-			opts = append(opts, spec.option(f))
+			opt := spec.option(f)
+			if err := opt.check(); err != nil {
+				return nil, nil, fmt.Errorf("losses: %s: argument %q: %w", name, k, err)
+			}
+			opts = append(opts, opt)
 		case kindInt:
 			i, ok := pyargs.Int(v)
 			if !ok {
@@ -205,6 +211,12 @@ func (e entry) parse(args map[string]any) (opts []Option, consts []func(*Node) O
 			}
 			if len(values) == 0 {
 				return nil, nil, fmt.Errorf("losses: %s: argument %q must not be empty", name, k)
+			}
+			for i, x := range values {
+				if !(x >= 0) || math.IsInf(x, 1) {
+					return nil, nil, fmt.Errorf("losses: %s: argument %q: element %d is %g (want >= 0 and finite)",
+						name, k, i, x)
+				}
 			}
 			listOption := spec.listOption
 			consts = append(consts, func(like *Node) Option {

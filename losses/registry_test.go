@@ -1,6 +1,7 @@
 package losses
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -21,6 +22,22 @@ func TestNewErrors(t *testing.T) {
 		{"CrossEntropyLoss", map[string]any{"reduction": "batchmean"}, []string{"only for KLDivLoss"}},
 		{"CrossEntropyLoss", map[string]any{"weight": []any{1.0, "x"}}, []string{`"weight" must be a list of numbers`}},
 		{"CrossEntropyLoss", map[string]any{"weight": []any{}}, []string{`"weight" must not be empty`}},
+		// Values out of range, NaN included (issue 22 item 9): one error naming the argument and its range.
+		{"CrossEntropyLoss", map[string]any{"label_smoothing": math.NaN()},
+			[]string{`losses: CrossEntropyLoss: argument "label_smoothing": label smoothing NaN must be in [0, 1]`}},
+		{"MLMLoss", map[string]any{"label_smoothing": 1.5}, []string{`"label_smoothing": label smoothing 1.5 must be in [0, 1]`}},
+		{"SigmoidFocalLoss", map[string]any{"gamma": math.NaN()}, []string{`"gamma": gamma NaN must be >= 0 and finite`}},
+		{"SoftmaxFocalLoss", map[string]any{"gamma": -2.0}, []string{`"gamma": gamma -2 must be >= 0 and finite`}},
+		{"SigmoidFocalLoss", map[string]any{"alpha": 2.0}, []string{`"alpha": alpha 2 must be in [0, 1]`}},
+		{"HuberLoss", map[string]any{"delta": 0.0}, []string{`"delta": delta 0 must be > 0 and finite`}},
+		{"SmoothL1Loss", map[string]any{"beta": math.Inf(1)}, []string{`"beta": beta +Inf must be >= 0 and finite`}},
+		{"TripletMarginLoss", map[string]any{"p": -1.0}, []string{`"p": p -1 must be > 0 and finite`}},
+		{"TripletMarginLoss", map[string]any{"eps": math.NaN()}, []string{`"eps": eps NaN must be >= 0 and finite`}},
+		{"GaussianNLLLoss", map[string]any{"eps": -1e-6}, []string{`"eps": eps -1e-06 must be >= 0 and finite`}},
+		{"MarginRankingLoss", map[string]any{"margin": math.Inf(-1)}, []string{`"margin": margin -Inf must be finite`}},
+		{"Poly1CrossEntropyLoss", map[string]any{"epsilon": math.NaN()}, []string{`"epsilon": epsilon NaN must be finite`}},
+		{"CrossEntropyLoss", map[string]any{"weight": []any{1.0, math.NaN()}}, []string{`"weight": element 1 is NaN (want >= 0 and finite)`}},
+		{"BCEWithLogitsLoss", map[string]any{"pos_weight": []float64{-1}}, []string{`"pos_weight": element 0 is -1 (want >= 0 and finite)`}},
 	}
 	for _, tc := range tests {
 		_, err := New(tc.name, tc.args)

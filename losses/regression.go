@@ -33,7 +33,11 @@ func regressionInputs(fn string, input, target *Node) *Node {
 func MSE(input, target *Node, opts ...Option) *Node {
 	const fn = "MSE"
 	o := configure(fn, opts, optReduction)
-	d := Sub(input, regressionInputs(fn, input, target))
+	y := regressionInputs(fn, input, target)
+	if isEmpty(input) {
+		return emptyLoss(fn, input, input.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
+	d := Sub(input, y)
 	return reduce(fn, Mul(d, d), o.reduction.or(ReductionMean), reduceSpec{})
 }
 
@@ -53,7 +57,11 @@ func MSE(input, target *Node, opts ...Option) *Node {
 func L1(input, target *Node, opts ...Option) *Node {
 	const fn = "L1"
 	o := configure(fn, opts, optReduction)
-	d := Sub(input, regressionInputs(fn, input, target))
+	y := regressionInputs(fn, input, target)
+	if isEmpty(input) {
+		return emptyLoss(fn, input, input.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
+	d := Sub(input, y)
 	return reduce(fn, absSign(d), o.reduction.or(ReductionMean), reduceSpec{})
 }
 
@@ -77,11 +85,12 @@ func L1(input, target *Node, opts ...Option) *Node {
 func Huber(input, target *Node, opts ...Option) *Node {
 	const fn = "Huber"
 	o := configure(fn, opts, optReduction, optDelta)
-	delta := o.delta.or(1)
-	if !(delta > 0) {
-		panicf(fn, "delta %g must be > 0", delta)
+	delta := o.delta.or(1) // > 0: checked by WithDelta
+	y := regressionInputs(fn, input, target)
+	if isEmpty(input) {
+		return emptyLoss(fn, input, input.Shape().Dimensions, o.reduction.or(ReductionMean), false)
 	}
-	d := Sub(input, regressionInputs(fn, input, target))
+	d := Sub(input, y)
 	absD := absSign(d)
 	quadratic := MulScalar(Mul(d, d), 0.5)
 	linear := MulScalar(AddScalar(absD, -0.5*delta), delta)
@@ -110,11 +119,11 @@ func Huber(input, target *Node, opts ...Option) *Node {
 func SmoothL1(input, target *Node, opts ...Option) *Node {
 	const fn = "SmoothL1"
 	o := configure(fn, opts, optReduction, optBeta)
-	beta := o.beta.or(1)
-	if !(beta >= 0) {
-		panicf(fn, "beta %g must be >= 0", beta)
-	}
+	beta := o.beta.or(1) // >= 0: checked by WithBeta
 	y := regressionInputs(fn, input, target)
+	if isEmpty(input) {
+		return emptyLoss(fn, input, input.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
 	d := Sub(StopGradient(input), StopGradient(y))
 	absD := Abs(d)
 	g, dt := d.Graph(), d.DType()
@@ -152,6 +161,9 @@ func PoissonNLL(input, target *Node, opts ...Option) *Node {
 	const fn = "PoissonNLL"
 	o := configure(fn, opts, optReduction, optLogInput, optFull, optEps)
 	y := regressionInputs(fn, input, target) // differentiable, as in PyTorch's formula
+	if isEmpty(input) {
+		return emptyLoss(fn, input, input.Shape().Dimensions, o.reduction.or(ReductionMean), false)
+	}
 	var loss *Node
 	if o.logInput.or(true) {
 		loss = Sub(Exp(input), Mul(y, input))
@@ -204,6 +216,9 @@ func GaussianNLL(input, target, variance *Node, opts ...Option) *Node {
 	default:
 		panicf(fn, "variance %s does not fit input %s (want %v, %v or %v with a last axis of 1)", variance.Shape(),
 			input.Shape(), dims, dims[:max(len(dims)-1, 0)], dims[:max(len(dims)-1, 0)])
+	}
+	if isEmpty(input) {
+		return emptyLoss(fn, input, input.Shape().Dimensions, o.reduction.or(ReductionMean), false)
 	}
 	eps := o.eps.or(1e-6)
 	// Clamp without differentiating it: value max(v, eps), gradient of the identity.

@@ -309,6 +309,62 @@ add("bert/pretraining", "BertPreTrainingLoss",
     [("prediction_scores", mlm_x), ("seq_relationship_score", nsp_x), ("labels", mlm_y), ("next_sentence_label", nsp_y)],
     {}, grad=(0, 1))
 
+# --- -Inf logits (classes masked out; issue 22 item 5, issue 10 item 4) -----------------------------------------
+# PyTorch 1.13 is finite wherever the target's logit is finite, +inf where it is -inf, and +inf with label
+# smoothing (the smoothed target puts mass on the masked classes); its gradients stay finite in all of these.
+INF = float("inf")
+xi = torch.tensor([[-INF, 0.0, 1.0], [0.5, -INF, 2.0], [1.0, 2.0, -INF], [-INF, -INF, 3.0], [-INF, 0.3, -0.4]],
+                  dtype=DT)
+yi = torch.tensor([2, 0, 1, 2, 1])
+yi_target = torch.tensor([2, 0, 1, 2, 0])  # the last row's target is -inf: +inf
+yi_ign = torch.tensor([2, -100, 1, 2, 1])
+add("ce/-inf/issue22", "CrossEntropyLoss", [("input", xi[:1]), ("target", yi[:1])], {})
+for r in REDUCTIONS:
+    add(f"ce/-inf/{r}", "CrossEntropyLoss", [("input", xi), ("target", yi)], {"reduction": r})
+    add(f"ce/-inf-target/{r}", "CrossEntropyLoss", [("input", xi), ("target", yi_target)], {"reduction": r})
+    add(f"ce/-inf+smoothing/{r}", "CrossEntropyLoss", [("input", xi), ("target", yi)],
+        {"reduction": r, "label_smoothing": 0.1})
+add("ce/-inf+weight+ignore/mean", "CrossEntropyLoss", [("input", xi), ("target", yi_ign)],
+    {"weight": [0.5, 2.0, 1.5]})
+add("ce/-inf+weight+ignore+smoothing/mean", "CrossEntropyLoss", [("input", xi), ("target", yi_ign)],
+    {"weight": [0.5, 2.0, 1.5], "label_smoothing": 0.2})
+xik = randn(2, 3, 4)
+xik[0, 0, 1] = -INF
+xik[1, 2, 0] = -INF
+xik[1, 0, 3] = -INF
+add("ce/-inf/kdim", "CrossEntropyLoss", [("input", xik), ("target", torch.tensor([[1, 2, 2, 1], [1, 1, 0, 1]]))], {})
+# (Not the row [-inf, -inf, 3]: its p_t is 1 and PyTorch's gradient of (1 - p_t)^0.5 there is NaN.)
+xi_f, yi_f = xi[[0, 1, 2, 4]], yi[[0, 1, 2, 4]]
+for r in REDUCTIONS:
+    add(f"softmaxfocal/-inf/{r}", "SoftmaxFocalLoss", [("input", xi_f), ("target", yi_f)],
+        {"reduction": r, "gamma": 0.5})
+# A target of -inf: +inf (PyTorch's gradient is NaN there: values only).
+add("softmaxfocal/-inf-target/none", "SoftmaxFocalLoss", [("input", xi), ("target", yi_target)],
+    {"reduction": "none", "gamma": 0.5}, grad=())
+add("softmaxfocal/-inf/gamma=2", "SoftmaxFocalLoss", [("input", xi), ("target", yi_ign)], {"weight": [0.5, 2.0, 1.5]})
+for r in REDUCTIONS:
+    add(f"poly1/-inf/{r}", "Poly1CrossEntropyLoss", [("logits", xi), ("labels", yi)], {"reduction": r})
+add("poly1/-inf-target/none", "Poly1CrossEntropyLoss", [("logits", xi), ("labels", yi_target)], {"reduction": "none"})
+mlm_xi = mlm_x.clone()
+mlm_xi[:, :, 0] = -INF  # a token the model may never predict (e.g. [PAD])
+mlm_xi[1, 4, 5] = -INF
+add("mlm/-inf/mean", "MLMLoss", [("prediction_scores", mlm_xi), ("labels", torch.where(mlm_y == 0, 1, mlm_y))], {})
+add("mlm/-inf-target/none", "MLMLoss", [("prediction_scores", mlm_xi), ("labels", mlm_y)], {"reduction": "none"})
+
+# --- Focal losses at extreme logits (issue 10 item 3) ------------------------------------------------------------
+# Logits of +-50 and +-1e4 with matching labels make 1 - p_t exactly 0: PyTorch's gradient of (1 - p_t)^gamma is
+# NaN there for gamma < 1, so those cases keep PyTorch's values only; gamma 1 and 2 keep the gradients too.
+fxe = torch.tensor([[50.0, -50.0, 1e4, -1e4], [50.0, -50.0, 0.5, -2.0]], dtype=DT)
+fye = torch.tensor([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]], dtype=DT)
+for g in (0.5, 1.0, 2.0):
+    add(f"sigmoidfocal/extreme/gamma={g}", "SigmoidFocalLoss", [("inputs", fxe), ("targets", fye)], {"gamma": g},
+        grad=(0,) if g >= 1 else ())
+sxe = torch.tensor([[50.0, -50.0, 0.0], [-1e4, 1e4, 0.0], [1.0, 2.0, 3.0]], dtype=DT)
+sye = torch.tensor([0, 1, 0])
+for g in (0.5, 1.0, 2.0):
+    add(f"softmaxfocal/extreme/gamma={g}", "SoftmaxFocalLoss", [("input", sxe), ("target", sye)],
+        {"gamma": g, "reduction": "none"}, grad=(0,) if g >= 1 else ())
+
 provenance = {
     "torch": torch.__version__,
     "command": "/usr/bin/python3 losses/testdata/gen_golden.py",
