@@ -268,6 +268,9 @@ def main():
     p.add_argument("--serve", action="store_true", help="answer JSON requests on stdin (used by lossbook bench)")
     p.add_argument("--workload", choices=sorted(DEFAULTS), help="run one workload standalone")
     p.add_argument("--shared", help="lossbook's .npz of inputs and initial weights (standalone)")
+    p.add_argument("--config", help="sizes as a JSON object (standalone; default: the workload's full sizes)")
+    p.add_argument("--json", action="store_true",
+                   help="standalone: print {\"losses\": [...]} of --steps steps from the start, no warm-up")
     p.add_argument("--steps", type=int, default=5)
     args = p.parse_args()
     jax.config.update("jax_platforms", "cpu")
@@ -276,7 +279,10 @@ def main():
         return
     if not args.workload:
         p.error("give --serve or --workload")
-    w = Workload(args.workload, DEFAULTS[args.workload], args.shared)
+    w = Workload(args.workload, json.loads(args.config) if args.config else DEFAULTS[args.workload], args.shared)
+    if args.json:
+        print(json.dumps({"losses": w.run(args.steps)[2]}))
+        return
     w.run(1)
     times, _, losses = w.run(args.steps)
     print("%s: compile %.2f s, median %.4f s over %d steps (last loss %.4f); %s; peak RSS %.0f MB" % (

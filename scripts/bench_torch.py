@@ -275,7 +275,7 @@ def serve():
             if cmd == "setup":
                 workload = None
                 workload = Workload(req["workload"], req["config"], req.get("shared"))
-                resp = {"compile": 0, "params": workload.params}
+                resp = {"compile": -1, "params": workload.params}  # nothing to compile
             elif cmd == "run":
                 times, cpu, losses = workload.run(req["steps"])
                 resp = {"times": times, "cpu": cpu, "losses": losses}
@@ -295,6 +295,9 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="torch.set_num_threads (default: cores)")
     p.add_argument("--workload", choices=sorted(DEFAULTS), help="run one workload standalone")
     p.add_argument("--shared", help="lossbook's .npz of inputs and initial weights (standalone)")
+    p.add_argument("--config", help="sizes as a JSON object (standalone; default: the workload's full sizes)")
+    p.add_argument("--json", action="store_true",
+                   help="standalone: print {\"losses\": [...]} of --steps steps from the start, no warm-up")
     p.add_argument("--steps", type=int, default=5)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
@@ -303,7 +306,10 @@ def main():
         return
     if not args.workload:
         p.error("give --serve or --workload")
-    w = Workload(args.workload, DEFAULTS[args.workload], args.shared)
+    w = Workload(args.workload, json.loads(args.config) if args.config else DEFAULTS[args.workload], args.shared)
+    if args.json:
+        print(json.dumps({"losses": w.run(args.steps)[2]}))
+        return
     w.run(1)  # warm-up
     times, _, losses = w.run(args.steps)
     print("%s: median %.4f s over %d steps (last loss %.4f); %s; peak RSS %.0f MB" % (

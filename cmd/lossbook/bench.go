@@ -124,11 +124,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if o.rounds%2 == 1 {
 		fmt.Fprintf(stderr, "bench: -rounds %d is odd: the sides that run first in even rounds run first once more often\n", o.rounds)
 	}
-	if load := bench.LoadAverage1(); load > o.maxLoad*float64(runtime.NumCPU()) {
-		return fmt.Errorf("bench: load average %.2f is above -maxload %g per core x %d cores = %.2f: other processes "+
-			"would distort the times; run on an idle machine, or raise -maxload to measure anyway (rounds where others "+
-			"use more than -maxothers cores are marked LOADED and not judged)", load, o.maxLoad, runtime.NumCPU(),
-			o.maxLoad*float64(runtime.NumCPU()))
+	if err := checkLoad(bench.LoadAverage1(), o.maxLoad, runtime.NumCPU()); err != nil {
+		return err
 	}
 	if o.cpuProfile != "" {
 		if err := os.MkdirAll(o.cpuProfile, 0o755); err != nil {
@@ -196,6 +193,16 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	printResults(stdout, results, judgeContext{small: o.small, maxOthers: o.maxOthers, torchBLAS: blasKind})
+	return nil
+}
+
+// checkLoad refuses a start at a 1-minute load average above maxLoad per core.
+func checkLoad(load, maxLoad float64, cpus int) error {
+	if limit := maxLoad * float64(cpus); load > limit {
+		return fmt.Errorf("bench: load average %.2f is above -maxload %g per core x %d cores = %.2f: other processes "+
+			"would distort the times; run on an idle machine, or raise -maxload to measure anyway (rounds where others "+
+			"use more than -maxothers cores are marked LOADED and not judged)", load, maxLoad, cpus, limit)
+	}
 	return nil
 }
 
@@ -440,11 +447,12 @@ func measure(w bench.Workload, kit bench.Kit, lbs []lbBackend, peers []peerSpec,
 		}
 		fmt.Fprintf(log, "bench %s: round %d/%d: %s; %s\n", w.Name, r+1, o.rounds, strings.Join(medians, ", "), rec.load)
 	}
+	lossbookPeak := procStatus("VmHWM")
 	for _, s := range res.sides {
 		if s.peer != nil {
 			s.peakRSS, s.baseRSS = s.peer.peakRSS()
 		} else {
-			s.peakRSS = procStatus("VmHWM")
+			s.peakRSS = lossbookPeak
 		}
 	}
 
@@ -560,8 +568,12 @@ func printResults(w io.Writer, results []*workloadResult, j judgeContext) {
 			if s.peer == nil && r.rssWhole {
 				rss += " (whole run)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%.4f (%.2f)\t%.2fs\t%s (%s)\t%d\n", r.w.Name, s.name, formatStep(step), cpu,
-				cpu/step, s.compile, rss, formatBytes(s.baseRSS), s.params)
+			compile := "-"
+			if s.compile >= 0 {
+				compile = fmt.Sprintf("%.2fs", s.compile)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.4f (%.2f)\t%s\t%s (%s)\t%d\n", r.w.Name, s.name, formatStep(step), cpu,
+				cpu/step, compile, rss, formatBytes(s.baseRSS), s.params)
 		}
 	}
 	tw.Flush()
@@ -586,9 +598,8 @@ func printResults(w io.Writer, results []*workloadResult, j judgeContext) {
 			}
 			worst = max(worst, math.Abs(s.losses[0]-r.sides[0].losses[0]), math.Abs(s.losses[len(s.losses)-1]-r.sides[0].losses[n-1]))
 		}
-		fmt.Fprintf(w, "  %s (%s, from %s): step 1: %s\n  %s step %d: %s; largest difference: %.2g\n", r.w.Name,
-			r.w.Title, r.sharedFrom, strings.Join(first, ", "), strings.Repeat(" ", len(r.w.Name)), n,
-			strings.Join(last, ", "), worst)
+		fmt.Fprintf(w, "  %s step 1: %s\n  %s step %d: %s; largest difference from %s: %.2g\n", r.w.Name,
+			strings.Join(first, ", "), strings.Repeat(" ", len(r.w.Name)), n, strings.Join(last, ", "), r.sharedFrom, worst)
 	}
 
 	fmt.Fprintln(w, "\nRatios of step times within each round (A/B = A's median step / B's; above 1: B is faster), median [range]:")
