@@ -1,9 +1,12 @@
-// Package bench holds the workloads that `lossbook bench` measures against PyTorch: the cross-entropy of a
-// large batch of logits, a bag-of-embeddings classifier step and a transformer encoder step (issue #4's table).
+// Package bench holds the workloads that `lossbook bench` measures on each backend against PyTorch and JAX: the
+// cross-entropy of a large batch of logits, a bag-of-embeddings classifier step and a transformer encoder step
+// (issue #4's table).
 //
-// Each workload is built at the sizes in its Config, which are also sent to scripts/bench_torch.py so that
-// PyTorch runs the same work. A Runner runs steps and does no timing: the command times them. Tests run the
-// workloads at toy sizes to check that they build and train.
+// Each workload is built at the sizes in its Config, which are also sent to scripts/bench_torch.py and
+// scripts/bench_jax.py. A Runner's Shared (inputs and initial weights) is written as .npz for the peers and given
+// to PrepareWith for lossbook's other backends, so that every side trains the same model on the same data. A
+// Runner runs steps and does no timing: the command times them, and the helpers here (SpreadOf, RoundRatios,
+// RoundOrder, StepsPerRound, Load) hold its statistics and load accounting. Tests run the workloads at toy sizes.
 package bench
 
 import (
