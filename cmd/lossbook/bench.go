@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -267,7 +268,7 @@ func writeBenchHeader(w io.Writer, o benchOptions, kit bench.Kit, lbs []lbBacken
 	fmt.Fprintf(w, "lossbook bench: %d CPUs, GOMAXPROCS %d, %s, kit %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0),
 		runtime.Version(), kit.Name)
 	for _, b := range lbs {
-		fmt.Fprintf(w, "%s: %s; %s\n", b.name, b.choice.String(), backendThreads(b))
+		fmt.Fprintf(w, "%s: %s\n", b.name, backendThreads(b))
 	}
 	for i, spec := range peers {
 		fmt.Fprintf(w, "%s: %s (%s %s)\n", spec.name, infos[i].Header, spec.python, spec.script)
@@ -289,12 +290,17 @@ func writeBenchHeader(w io.Writer, o benchOptions, kit bench.Kit, lbs []lbBacken
 // backendThreads says how many devices and threads a lossbook backend uses.
 func backendThreads(b lbBackend) string {
 	devices := b.backend.NumDevices()
-	if b.choice.Plugin != nil {
-		return fmt.Sprintf("%s; %d devices (the plugin's default), GoMLX runs on device 0 only; threads: XLA's CPU "+
-			"thread pool, one per core (%d)", b.backend.Description(), devices, runtime.NumCPU())
+	if p := b.choice.Plugin; p != nil {
+		return fmt.Sprintf("%s, plugin %s (PJRT C API %s); %d devices (the plugin's default), GoMLX runs on device 0 "+
+			"only; threads: XLA's CPU thread pool, one per core (%d)", b.choice.Config, p.Path, cmp.Or(p.Version, "unknown"),
+			devices, runtime.NumCPU())
 	}
-	return fmt.Sprintf("%s; %d device; threads: up to GOMAXPROCS (%d) goroutines", b.backend.Description(), devices,
-		runtime.GOMAXPROCS(0))
+	config := b.choice.Config
+	if b.choice.Reason != "" {
+		config += " (" + b.choice.Reason + ")"
+	}
+	return fmt.Sprintf("%s, %s; %d device; threads: up to GOMAXPROCS (%d) goroutines", config, b.backend.Description(),
+		devices, runtime.GOMAXPROCS(0))
 }
 
 // side is one participant of a workload's rounds: a lossbook backend or a peer process.
