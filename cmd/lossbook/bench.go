@@ -334,14 +334,22 @@ func (s *side) run(n int) (times, cpu []float64, err error) {
 		times = append(times, time.Since(start).Seconds())
 		s.losses = append(s.losses, loss)
 	}
-	runtime.GC() // untimed: the collector must not run beside the next side's steps
 	return times, cpu, nil
 }
 
 // roundRecord is what happened in one round.
 type roundRecord struct {
-	order []string
-	load  bench.Load
+	order     []string
+	load      bench.Load
+	idleSides float64 // the most cores that the waiting sides used during another side's turn
+}
+
+func sum(xs []float64) float64 {
+	total := 0.0
+	for _, x := range xs {
+		total += x
+	}
+	return total
 }
 
 // workloadResult is everything measured on one workload.
@@ -427,14 +435,24 @@ func measure(w bench.Workload, kit bench.Kit, lbs []lbBackend, peers []peerSpec,
 
 	for r := range o.rounds {
 		order := bench.RoundOrder(names, r)
-		rec := roundRecord{order: order, load: bench.Load{Before: bench.LoadAverage1()}}
+		rec := roundRecord{order: order, load: bench.Load{Before: bench.LoadAverage1()}, idleSides: -1}
 		busy0, own0, peers0 := bench.MachineBusySeconds(), cpuSeconds(), peersCPU(res.sides)
 		start := time.Now()
 		for _, name := range order {
 			s := res.sides[slices.Index(names, name)]
+			lb0, p0, turn := cpuSeconds(), peersCPU(res.sides), time.Now()
 			times, cpu, err := s.run(res.steps)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", s.name, err)
+			}
+			// The bench's other processes should be idle during this side's turn (a peer's OpenMP threads may spin).
+			// Below half a second per turn the 10 ms ticks of /proc/<pid>/stat say nothing: not measured.
+			if lb1, p1 := cpuSeconds(), peersCPU(res.sides); p0 >= 0 && p1 >= 0 && time.Since(turn) >= time.Second/2 {
+				others := (lb1 - lb0) + (p1 - p0) - sum(cpu)
+				rec.idleSides = max(rec.idleSides, others/time.Since(turn).Seconds())
+			}
+			if s.runner != nil {
+				runtime.GC() // untimed: the collector must not run beside the next side's steps
 			}
 			s.roundTime = append(s.roundTime, bench.Median(times))
 			s.roundCPU = append(s.roundCPU, bench.Median(cpu))
@@ -657,15 +675,20 @@ func printResults(w io.Writer, results []*workloadResult, j judgeContext) {
 	tw.Flush()
 
 	fmt.Fprintln(w, "\nRounds (order; 1-minute load average before->after, which counts the bench's own threads; other processes'\n"+
-		"CPU during the round, from /proc/stat less the bench's and its peers' own):")
+		"CPU during the round, from /proc/stat less the bench's and its peers' own; waiting sides: the most CPU that the sides\n"+
+		"not running used during another side's turn, e.g. spinning OpenMP threads):")
 	for _, r := range results {
 		for i, rec := range r.rounds {
 			mark := ""
 			if rec.load.Loaded(j.maxOthers) {
 				mark = "  LOADED"
 			}
-			fmt.Fprintf(w, "  %s round %d: %d steps each, %s; %s%s\n", r.w.Name, i+1, r.steps, strings.Join(rec.order, " > "),
-				rec.load, mark)
+			waiting := "unmeasured (turns under 0.5 s)"
+			if rec.idleSides >= 0 {
+				waiting = fmt.Sprintf("%.2f cores", rec.idleSides)
+			}
+			fmt.Fprintf(w, "  %s round %d: %d steps each, %s; %s; waiting sides %s%s\n", r.w.Name, i+1, r.steps,
+				strings.Join(rec.order, " > "), rec.load, waiting, mark)
 		}
 	}
 }
