@@ -208,36 +208,48 @@ class Workload:
         return times, cpu, losses
 
 
+def sgemm_provider(maps):
+    """The file that PyTorch's calls to sgemm_ bind to: dlsym on libtorch_cpu's handle searches it and its
+    dependencies in the order its own references resolve. Loaded libraries alone do not tell: with the reference
+    libblas.so.3 first, Debian's OpenBLAS liblapack.so.3 still loads libopenblas, whose sgemm_ goes unused."""
+    torch_cpu = [p[5] for p in maps if len(p) >= 6 and "libtorch_cpu" in os.path.basename(p[5])]
+    if not torch_cpu:
+        return None
+    try:
+        addr = ctypes.cast(ctypes.CDLL(torch_cpu[0]).sgemm_, ctypes.c_void_p).value
+    except (OSError, AttributeError):
+        return None
+    for p in maps:
+        lo, hi = (int(x, 16) for x in p[0].split("-"))
+        if lo <= addr < hi and len(p) >= 6:
+            return os.path.realpath(p[5])
+    return None
+
+
 def blas_info():
-    """The BLAS/LAPACK libraries this process loaded, which kind ("openblas", "reference", "mkl", "unknown") and
-    OpenBLAS's thread count. Debian's python3-torch links libblas.so.3, which the alternatives system points at
-    OpenBLAS or at the single-threaded reference BLAS."""
-    libs = set()
+    """The BLAS/LAPACK libraries this process loaded, the file PyTorch's sgemm_ comes from, its kind ("openblas",
+    "reference", "mkl", "unknown") and OpenBLAS's thread count. Debian's python3-torch links libblas.so.3, which the
+    alternatives system (or -torchblas) points at OpenBLAS or at the single-threaded reference BLAS."""
     try:
         with open("/proc/self/maps") as f:
-            for line in f:
-                path = line.split()[-1]
-                name = os.path.basename(path)
-                if "blas" in name or "lapack" in name or "mkl" in name:
-                    libs.add(os.path.realpath(path))
+            maps = [line.split() for line in f]
     except OSError:
-        pass
-    libs = sorted(libs)
+        maps = []
+    libs = sorted({os.path.realpath(p[5]) for p in maps if len(p) >= 6 and any(
+        k in os.path.basename(p[5]) for k in ("blas", "lapack", "mkl"))})
+    provider = sgemm_provider(maps)
     kind, threads = "unknown", None
-    blas = [p for p in libs if "blas" in os.path.basename(p) or "mkl" in os.path.basename(p)]
-    if any("openblas" in p for p in blas):
+    if provider and "openblas" in provider:
         kind = "openblas"
-        for p in blas:
-            try:
-                threads = ctypes.CDLL(p).openblas_get_num_threads()
-                break
-            except (OSError, AttributeError):
-                continue
-    elif any("mkl" in p for p in blas):
+        try:
+            threads = ctypes.CDLL(provider).openblas_get_num_threads()
+        except (OSError, AttributeError):
+            pass
+    elif provider and "mkl" in provider:
         kind = "mkl"
-    elif any("/blas/" in p or os.path.basename(p).startswith("libblas.so") for p in blas):
+    elif provider and ("/blas/" in provider or os.path.basename(provider).startswith("libblas.so")):
         kind = "reference"
-    return libs, kind, threads
+    return libs, provider, kind, threads
 
 
 def rss(field):
@@ -252,10 +264,11 @@ def rss(field):
 
 
 def info():
-    libs, kind, blas_threads = blas_info()
-    header = "torch %s, %d intra-op threads (torch.get_num_threads), %d inter-op; BLAS %s (%s%s); MKL %s, oneDNN %s" % (
-        torch.__version__, torch.get_num_threads(), torch.get_num_interop_threads(), kind, " ".join(libs) or "none found",
-        ", %d OpenBLAS threads" % blas_threads if blas_threads is not None else "",
+    libs, provider, kind, blas_threads = blas_info()
+    header = ("torch %s, %d intra-op threads (torch.get_num_threads), %d inter-op; BLAS %s (sgemm_ from %s%s; "
+              "loaded: %s); MKL %s, oneDNN %s") % (
+        torch.__version__, torch.get_num_threads(), torch.get_num_interop_threads(), kind, provider or "not found",
+        ", %d OpenBLAS threads" % blas_threads if blas_threads is not None else "", " ".join(libs) or "none",
         "yes" if torch.backends.mkl.is_available() else "no",
         "yes" if torch.backends.mkldnn.is_available() else "no")
     return {"name": "torch", "version": torch.__version__, "threads": torch.get_num_threads(), "blas": libs,

@@ -172,3 +172,25 @@ func TestVerdict(t *testing.T) {
 		}
 	}
 }
+
+// TestTorchBLASKind checks that the PyTorch peer names the BLAS its sgemm_ binds to: with -torchblas pointing at
+// Debian's reference BLAS it says "reference" although Debian's OpenBLAS LAPACK loads libopenblas beside it.
+func TestTorchBLASKind(t *testing.T) {
+	const reference = "/usr/lib/x86_64-linux-gnu/blas"
+	if _, err := os.Stat(reference + "/libblas.so.3"); err != nil {
+		t.Skipf("no Debian reference BLAS in %s (libblas3)", reference)
+	}
+	if exec.Command("/usr/bin/python3", "-c", "import torch").Run() != nil {
+		t.Skip("no PyTorch at /usr/bin/python3 (Debian's python3-torch)")
+	}
+	var stderr bytes.Buffer
+	p, err := startPeer(peerSpec{name: "torch", python: "/usr/bin/python3", script: "../../scripts/bench_torch.py",
+		env: []string{"LD_LIBRARY_PATH=" + reference}}, &stderr)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	defer p.close()
+	if p.info.BLASKind != "reference" || !strings.Contains(p.info.Header, "sgemm_ from "+reference+"/libblas.so.3") {
+		t.Errorf("PyTorch on the reference BLAS reports kind %q, header %q", p.info.BLASKind, p.info.Header)
+	}
+}
