@@ -95,11 +95,12 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return usagef("bench", "-rounds %d and -warmup %d must be at least 1", o.rounds, o.warmup)
 	}
 	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"-seconds", o.seconds}, {"-profileseconds", o.profSecs}, {"-maxload", o.maxLoad}, {"-maxothers", o.maxOthers}} {
+		name, unit string
+		v          float64
+	}{{"-seconds", " of seconds", o.seconds}, {"-profileseconds", " of seconds", o.profSecs}, {"-maxload", "", o.maxLoad},
+		{"-maxothers", " of cores", o.maxOthers}} {
 		if !positiveFinite(f.v) {
-			return usagef("bench", "%s %g: want a positive, finite number", f.name, f.v)
+			return usagef("bench", "%s %g: want a positive, finite number%s", f.name, f.v, f.unit)
 		}
 	}
 	if o.threads < 1 {
@@ -200,7 +201,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 // checkLoad refuses a start at a 1-minute load average above maxLoad per core.
 func checkLoad(load, maxLoad float64, cpus int) error {
 	if limit := maxLoad * float64(cpus); load > limit {
-		return fmt.Errorf("bench: load average %.2f is above -maxload %g per core x %d cores = %.2f: other processes "+
+		return fmt.Errorf("load average %.2f is above -maxload %g per core x %d cores = %.2f: other processes "+
 			"would distort the times; run on an idle machine, or raise -maxload to measure anyway (rounds where others "+
 			"use more than -maxothers cores are marked LOADED and not judged)", load, maxLoad, cpus, limit)
 	}

@@ -60,7 +60,7 @@ func TestBenchErrors(t *testing.T) {
 		{[]string{"bench", "-workloads", "nope"}, `unknown workload "nope" (valid: [ce bag transformer])`},
 		{[]string{"bench", "-rounds", "0"}, "-rounds 0 and -warmup 2 must be at least 1"},
 		{[]string{"bench", "extra"}, `unexpected arguments ["extra"]`},
-		{[]string{"bench", "-maxothers", "0"}, "-maxothers 0: want a positive, finite number"},
+		{[]string{"bench", "-maxothers", "0"}, "-maxothers 0: want a positive, finite number of cores"},
 		{[]string{"bench", "-backends", "go,go"}, `-backends names "go" twice`},
 		{[]string{"bench", "-backends", "tpu"}, `-backends: backend "tpu" names an unknown backend`},
 		{[]string{"bench", "-small", "-maxload", "1000", "-script", "/nonexistent.py"}, "PyTorch script /nonexistent.py not found"},
