@@ -20,7 +20,6 @@ Standalone: build/jaxenv/bin/python scripts/bench_jax.py --workload transformer 
 import argparse
 import json
 import os
-import resource
 import statistics
 import sys
 import time
@@ -210,6 +209,8 @@ class Workload:
 
 
 def rss(field):
+    """A memory field of /proc/self/status in bytes: VmRSS now, VmHWM the peak. Not ru_maxrss: when Go's os/exec
+    starts this process, exec folds the spawning lossbook process's peak into it."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
@@ -228,7 +229,7 @@ def info():
         jax.default_backend(), len(devices), ", ".join(str(d) for d in devices), os.cpu_count(),
         os.environ.get("XLA_FLAGS", ""), jax.config.jax_enable_x64)
     return {"name": "jax", "version": jax.__version__, "threads": os.cpu_count(), "devices": len(devices),
-            "header": header, "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "header": header, "peak_rss": rss("VmHWM"),
             "base_rss": BASE_RSS}
 
 

@@ -20,7 +20,6 @@ import argparse
 import ctypes
 import json
 import os
-import resource
 import statistics
 import sys
 import time
@@ -253,6 +252,8 @@ def blas_info():
 
 
 def rss(field):
+    """A memory field of /proc/self/status in bytes: VmRSS now, VmHWM the peak. Not ru_maxrss: when Go's os/exec
+    starts this process, exec folds the spawning lossbook process's peak into it."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
@@ -273,7 +274,7 @@ def info():
         "yes" if torch.backends.mkldnn.is_available() else "no")
     return {"name": "torch", "version": torch.__version__, "threads": torch.get_num_threads(), "blas": libs,
             "blas_kind": kind, "blas_threads": blas_threads, "header": header,
-            "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "base_rss": BASE_RSS}
+            "peak_rss": rss("VmHWM"), "base_rss": BASE_RSS}
 
 
 BASE_RSS = rss("VmRSS")  # after the imports: the interpreter's and PyTorch's own memory

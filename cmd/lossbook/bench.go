@@ -607,7 +607,7 @@ func printResults(w io.Writer, results []*workloadResult, j judgeContext) {
 		"count too). compile: building and compiling the step (lossbook: and initialising the variables; JAX: jit's\n"+
 		"lower+compile; PyTorch: none), before the warm-up. peak RSS: per workload; lossbook's is its process's peak\n"+
 		"(VmHWM, reset before each workload), its backends together; each peer runs every workload in a fresh\n"+
-		"process (ru_maxrss); at start: the RSS before the workload (a peer's after its imports).")
+		"process (its VmHWM); at start: the RSS before the workload (a peer's after its imports).")
 
 	fmt.Fprintln(w, "\nSame model, same data: the inputs and initial weights come from the first lossbook backend, and every side\n"+
 		"runs the same steps; the loss after the first and after the last step on each side:")

@@ -173,15 +173,21 @@ func TestVerdict(t *testing.T) {
 	}
 }
 
-// TestTorchBLASKind checks that the PyTorch peer names the BLAS its sgemm_ binds to: with -torchblas pointing at
-// Debian's reference BLAS it says "reference" although Debian's OpenBLAS LAPACK loads libopenblas beside it.
-func TestTorchBLASKind(t *testing.T) {
+// TestTorchPeerInfo checks what the PyTorch peer says of itself. It names the BLAS its sgemm_ binds to: with
+// -torchblas pointing at Debian's reference BLAS it says "reference" although Debian's OpenBLAS LAPACK loads
+// libopenblas beside it. And its peak RSS is its own: started from a process holding 600 MB more, it reports
+// less than that (ru_maxrss would carry the spawning process's peak across exec).
+func TestTorchPeerInfo(t *testing.T) {
 	const reference = "/usr/lib/x86_64-linux-gnu/blas"
 	if _, err := os.Stat(reference + "/libblas.so.3"); err != nil {
 		t.Skipf("no Debian reference BLAS in %s (libblas3)", reference)
 	}
 	if exec.Command("/usr/bin/python3", "-c", "import torch").Run() != nil {
 		t.Skip("no PyTorch at /usr/bin/python3 (Debian's python3-torch)")
+	}
+	ballast := make([]byte, 600<<20)
+	for i := range ballast {
+		ballast[i] = 1
 	}
 	var stderr bytes.Buffer
 	p, err := startPeer(peerSpec{name: "torch", python: "/usr/bin/python3", script: "../../scripts/bench_torch.py",
@@ -193,4 +199,9 @@ func TestTorchBLASKind(t *testing.T) {
 	if p.info.BLASKind != "reference" || !strings.Contains(p.info.Header, "sgemm_ from "+reference+"/libblas.so.3") {
 		t.Errorf("PyTorch on the reference BLAS reports kind %q, header %q", p.info.BLASKind, p.info.Header)
 	}
+	// PyTorch itself takes about 240 MB: a peak above the ballast alone is this process's.
+	if p.info.PeakRSS <= 0 || p.info.PeakRSS >= int64(len(ballast)) {
+		t.Errorf("the peer's peak RSS is %d bytes, this process's RSS %d: not its own", p.info.PeakRSS, procStatus("VmRSS"))
+	}
+	runtime.KeepAlive(ballast)
 }
