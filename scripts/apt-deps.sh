@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu packages lossbook needs, when missing: Jupyter (for the notebooks) and a C
-# compiler (cgo, for the XLA backend). As root it installs them with apt-get; otherwise it prints the exact
+# Installs the Debian/Ubuntu packages lossbook needs, when missing: Jupyter (for the notebooks), a C
+# compiler (cgo, for the XLA backend) and OpenBLAS (PyTorch's BLAS in `lossbook bench`). As root it installs them with apt-get; otherwise it prints the exact
 # command to run and exits 1.
 set -euo pipefail
 
-packages=(jupyter-notebook jupyter-nbconvert jupyter-client python3-nbclient gcc make git ca-certificates)
+packages=(jupyter-notebook jupyter-nbconvert jupyter-client python3-nbclient gcc make git ca-certificates libopenblas0-pthread)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
