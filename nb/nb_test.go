@@ -194,7 +194,7 @@ func TestLogTicks(t *testing.T) {
 		want   []string
 	}{
 		{-2.1, 1.2, []string{"0.01", "0.1", "1", "10"}},
-		{-0.6, 0.6, []string{"1", "2", "3"}}, // inside one decade: round values, never 3.162
+		{-0.6, 0.6, []string{"1", "2", "3"}},                            // inside one decade: round values, never 3.162
 		{-12.2, 0.1, []string{"1e-12", "1e-09", "1e-06", "0.001", "1"}}, // 13 decades: every third
 	} {
 		var got []string
