@@ -15,7 +15,7 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel xla-plugin vet gotest gotest-xla fuzz fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean
+.PHONY: all lab test deps tools kernel xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean
 
 all: test
 
@@ -25,7 +25,7 @@ lab: deps kernel xla-plugin
 	jupyter notebook --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=notebooks $(ROOT_FLAG)
 
 ## Every test. The Docker image's chroot test needs root: as another user it is skipped, saying so.
-test: deps kernel xla-plugin vet gotest gotest-xla examples noxla notebooks-committed notebooks notebooks-xla lab-test docker-lint docker
+test: deps kernel xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test docker-lint docker
 
 deps:
 	scripts/apt-deps.sh
