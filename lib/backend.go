@@ -175,7 +175,7 @@ func hasNvidiaGPU() bool {
 // unusable plugin is an error. Without it, an installed, usable XLA plugin is taken; one that is unusable is
 // skipped, and the reason says why. It never downloads anything unless LOSSBOOK_XLA_INSTALL=1.
 func Choose() (Choice, error) {
-	if config, ok := os.LookupEnv(EnvBackend); ok {
+	if config := os.Getenv(EnvBackend); config != "" { // set but empty counts as unset
 		c, err := Resolve(config)
 		if err != nil {
 			return Choice{}, fmt.Errorf("%w (from %s)", err, EnvBackend)

@@ -43,14 +43,14 @@ func TestChoose(t *testing.T) {
 		})
 	}
 	t.Run("default without plugin", func(t *testing.T) {
-		os.Unsetenv(EnvBackend) // t.Setenv above restored it; make sure it is unset here.
+		t.Setenv(EnvBackend, "") // set but empty: the same as unset
 		t.Setenv(EnvPluginPath, t.TempDir())
 		got, err := Choose()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Config != GoBackendConfig {
-			t.Errorf("Choose() = %+v, want %q", got, GoBackendConfig)
+		if got.Config != GoBackendConfig || !strings.HasPrefix(got.Reason, "GOMLX_BACKEND unset") {
+			t.Errorf("Choose() = %+v, want %q chosen because GOMLX_BACKEND is unset", got, GoBackendConfig)
 		}
 		if line := got.String(); !strings.HasPrefix(line, "lossbook: backend go:parallelism=-1 (pure Go): ") || strings.Contains(line, "\n") {
 			t.Errorf("report line = %q, want one line naming the backend and the reason", line)
@@ -189,6 +189,9 @@ func TestResolveErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), "valid:") && !strings.Contains(err.Error(), "lossbook xla install") &&
 				!strings.Contains(err.Error(), "not compiled") {
 				t.Errorf("New(%q) error = %v, want it to list the valid values or the fix", tc.config, err)
+			}
+			if tc.config == "" {
+				return // GOMLX_BACKEND set but empty counts as unset (TestChoose)
 			}
 			t.Setenv(EnvBackend, tc.config)
 			if _, err := Choose(); err == nil || !strings.Contains(err.Error(), "GOMLX_BACKEND") {
