@@ -123,10 +123,7 @@ func Resolve(config string) (Choice, error) {
 // ("cpu", "cuda"), or "" for the preferred installed one (cuda where an NVIDIA GPU is present, then cpu).
 func findPlugin(what string) (*Plugin, error) {
 	if filepath.IsAbs(what) {
-		p := &Plugin{Path: what, Name: filepath.Base(what)}
-		if m := pluginFileRE.FindStringSubmatch(p.Name); m != nil {
-			p.Name = m[1] + m[2]
-		}
+		p := &Plugin{Path: what, Name: cmp.Or(pluginName(filepath.Base(what)), filepath.Base(what))}
 		if p.Version, p.Err = CheckPlugin(what); p.Err != nil {
 			return nil, p.Err
 		}
@@ -276,7 +273,7 @@ func newBackend(c Choice) (b backends.Backend, err error) {
 		}
 	}()
 	if c.Plugin != nil {
-		b, err = newXLA(c.Plugin)
+		b, err = newXLA(c.Plugin, nil)
 		if err != nil {
 			return nil, fmt.Errorf("lossbook: creating backend %q from %s (PJRT C API %s; lossbook speaks %s): %w",
 				c.Config, c.Plugin.Path, cmp.Or(c.Plugin.Version, "unknown"), PJRTAPIVersion, err)

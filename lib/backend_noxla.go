@@ -10,7 +10,7 @@ import (
 
 const xlaCompiledIn = false
 
-func newXLA(*Plugin) (backends.Backend, error) {
+func newXLA(*Plugin, map[string]any) (backends.Backend, error) {
 	return nil, errors.New("XLA is not compiled into this build")
 }
 

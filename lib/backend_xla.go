@@ -3,6 +3,7 @@
 package lib
 
 import (
+	"github.com/gomlx/go-xla/pkg/pjrt"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/xla"
 )
@@ -16,13 +17,14 @@ func init() {
 }
 
 // newXLA creates an XLA backend on a checked plugin file, loaded by its path so that go-xla never searches (and
-// never trips over) other files. The CPU plugin shares host buffers, as GoMLX does for it by name.
-func newXLA(p *Plugin) (backends.Backend, error) {
+// never trips over) other files, with the plugin's client-create options (nil for its defaults). The CPU plugin
+// shares host buffers, as GoMLX does for it by name.
+func newXLA(p *Plugin, options pjrt.NamedValuesMap) (backends.Backend, error) {
 	config := p.Path
 	if p.Name == "cpu" {
 		config += ",shared_buffers"
 	}
-	return xla.New(config)
+	return xla.NewWithOptions(config, options)
 }
 
 // InstallXLA runs GoMLX's installer for the PJRT plugins (CPU, plus CUDA where a GPU is found) into the user's

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gomlx/go-xla/pkg/pjrt"
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/xla"
 )
 
 // NewXLAWithDevices returns an XLA backend on the installed PJRT CPU plugin that exposes n devices, for
@@ -27,7 +26,7 @@ func NewXLAWithDevices(n int) (backends.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := xla.NewWithOptions(p.Path+",shared_buffers", pjrt.NamedValuesMap{"cpu_device_count": int64(n)})
+	b, err := newXLA(p, pjrt.NamedValuesMap{"cpu_device_count": int64(n)})
 	if err != nil {
 		return nil, fmt.Errorf("lib: NewXLAWithDevices(%d) on %s: %w", n, p.Path, err)
 	}

@@ -64,6 +64,15 @@ func pluginDirs() []string {
 // pluginFileRE matches the file names go-xla takes as PJRT plugins, capturing the plugin's name.
 var pluginFileRE = regexp.MustCompile(`^(?:pjrt_c_api_(.+)_plugin|pjrt[-_]plugin[-_](.+))\.so$`)
 
+// pluginName is the plugin name in a plugin file's name ("cpu" for pjrt_c_api_cpu_plugin.so), or "" when the
+// name is not a plugin's.
+func pluginName(file string) string {
+	if m := pluginFileRE.FindStringSubmatch(file); m != nil {
+		return m[1] + m[2]
+	}
+	return ""
+}
+
 // FindPlugins lists the PJRT plugin files in the searched folders (named pjrt_c_api_<name>_plugin.so, or
 // pjrt_plugin_<name>.so as go-xla also accepts), the first of each name only (as go-xla takes it), each checked
 // with CheckPlugin.
@@ -73,12 +82,8 @@ func FindPlugins() []Plugin {
 	for _, dir := range pluginDirs() {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
-			m := pluginFileRE.FindStringSubmatch(e.Name())
-			if m == nil {
-				continue
-			}
-			name := m[1] + m[2]
-			if seen[name] {
+			name := pluginName(e.Name())
+			if name == "" || seen[name] {
 				continue
 			}
 			seen[name] = true

