@@ -71,6 +71,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"xla", "frob"}, `xla: unknown subcommand "frob"`},
 		{[]string{"xla", "install", "gpu"}, `xla install: unknown plugin "gpu"; valid: cpu, cuda`},
 		{[]string{"xla", "install", "--source", "npm"}, `xla install: unknown --source "npm"; valid: pypi, github`},
+		{[]string{"xla", "install", "cpu", "--source", "npm"}, `xla install: unknown --source "npm"; valid: pypi, github`},
 		{[]string{"xla", "install", "cuda", "x"}, "xla install: takes at most one argument"},
 		{[]string{"data"}, "data: needs a subcommand: list, fetch or export"},
 		{[]string{"data", "frob"}, `data: unknown subcommand "frob"`},

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -47,7 +49,13 @@ func runXLA(args []string, stdout, stderr io.Writer) error {
 	}
 	fs = newFlags("xla install")
 	source := fs.String("source", "", "where the CPU plugin comes from: pypi or github (default: github where reachable, else pypi)")
-	if err := parseFlags(fs, args[1:], xlaUsage, stdout); err != nil {
+	// The plugin name may come before the flags, as the docs write it (`xla install cpu --source pypi`); Go's
+	// flag parsing stops at the first argument that is not a flag, so that one goes last.
+	rest := args[1:]
+	if len(rest) > 1 && !strings.HasPrefix(rest[0], "-") && strings.HasPrefix(rest[1], "-") {
+		rest = append(slices.Clone(rest[1:]), rest[0])
+	}
+	if err := parseFlags(fs, rest, xlaUsage, stdout); err != nil {
 		return err
 	}
 	what := "cpu"
