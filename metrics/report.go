@@ -78,15 +78,23 @@ func (r Report) support(v float64) string {
 	return pyFloatRepr(v)
 }
 
-// pyFixed is Python's format(v, ".{digits}f"): "nan", "inf" and "-inf" for the special values.
-func pyFixed(v float64, digits int) string {
+// pySpecial is Python's spelling of NaN and the infinities ("nan", "inf", "-inf"); ok is false for a finite v.
+func pySpecial(v float64) (s string, ok bool) {
 	switch {
 	case math.IsNaN(v):
-		return "nan"
+		return "nan", true
 	case math.IsInf(v, 1):
-		return "inf"
+		return "inf", true
 	case math.IsInf(v, -1):
-		return "-inf"
+		return "-inf", true
+	}
+	return "", false
+}
+
+// pyFixed is Python's format(v, ".{digits}f"): "nan", "inf" and "-inf" for the special values.
+func pyFixed(v float64, digits int) string {
+	if special, ok := pySpecial(v); ok {
+		return special
 	}
 	return strconv.FormatFloat(v, 'f', digits, 64)
 }
@@ -94,13 +102,8 @@ func pyFixed(v float64, digits int) string {
 // pyFloatRepr is Python's repr of a float: the shortest representation that reads back, with ".0" on integers,
 // and an exponent below 1e-4 or from 1e16.
 func pyFloatRepr(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "nan"
-	case math.IsInf(v, 1):
-		return "inf"
-	case math.IsInf(v, -1):
-		return "-inf"
+	if special, ok := pySpecial(v); ok {
+		return special
 	}
 	if a := math.Abs(v); a != 0 && (a < 1e-4 || a >= 1e16) {
 		s := strconv.FormatFloat(v, 'e', -1, 64)
