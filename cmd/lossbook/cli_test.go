@@ -98,6 +98,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"bench", "-workloads", "nope"}, `bench: -workloads: unknown workload "nope"`},
 		{[]string{"bench", "-kit", "x"}, `bench: unknown -kit "x"`},
 		{[]string{"bench", "extra"}, `bench: unexpected arguments ["extra"]`},
+		{[]string{"train"}, "train: which task? valid tasks:"},
+		{[]string{"train", "frob"}, `train: unknown task "frob"`},
+		{[]string{"eval"}, "eval: missing --checkpoint DIR"},
+		{[]string{"eval", "frob"}, `eval: unknown task "frob"`},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {
