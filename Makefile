@@ -7,6 +7,8 @@ SHELL := bash
 GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
 GOROOT_BIN := $(shell $(GO) env GOROOT)/bin
 export PATH := $(CURDIR)/bin:$(GOROOT_BIN):$(PATH)
+# debugpy (in Jupyter's Python) prints four lines about frozen modules on every jupyter command without this.
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 TOOLS := bin/gonb bin/gopls bin/goimports
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
