@@ -104,6 +104,8 @@ run-notebooks:
 	    --output-dir $(NBOUT) "$$nb" 2>&1 | grep -v '^[IW][0-9]\{4\} '; \
 	done
 	$(GO) run ./internal/cmd/nbcheck -executed $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS)))
+	# Executed here, so trusted here: Jupyter shows their SVG and HTML as they are (elsewhere, the PNG twins).
+	jupyter trust $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS))) | sed 's/^/lossbook: /'
 
 # lossbook against PyTorch on issue #4's workloads (CE, bag-of-embeddings, transformer), alternating, in one run.
 # Takes a few minutes; BENCHFLAGS passes flags, e.g. make bench BENCHFLAGS="-workloads ce -cpuprofile build/prof".

@@ -67,9 +67,17 @@ func (p *Plot) add(name string, xs, ys []float64, markers bool) *Plot {
 	return p
 }
 
-// Display shows the plot in the notebook; it does nothing outside one.
+// Display shows the plot in the notebook, as SVG with a PNG twin for viewers that hide SVG (see PNG); it does
+// nothing outside a notebook.
 func (p *Plot) Display() {
-	HTML(p.SVG())
+	if IsNotebook() {
+		picture(p.SVG(), p.PNG(), p.alt())
+	}
+}
+
+// alt is the plot's plain-text stand-in: its title and axes.
+func (p *Plot) alt() string {
+	return fmt.Sprintf("[plot %q: %s against %s, %d series]", p.Title, p.YLabel, p.XLabel, len(p.series))
 }
 
 // palette is a colour-blind-friendly set (Okabe-Ito).
