@@ -105,7 +105,7 @@ run-notebooks:
 	done
 	$(GO) run ./internal/cmd/nbcheck -executed $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS)))
 	# Executed here, so trusted here: Jupyter shows their SVG and HTML as they are (elsewhere, the PNG twins).
-	jupyter trust $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS))) | sed 's/^/lossbook: /'
+	/usr/bin/python3 -m nbformat.sign $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS))) 2>&1 | sed 's/^/lossbook: /'
 
 # lossbook against PyTorch on issue #4's workloads (CE, bag-of-embeddings, transformer), alternating, in one run.
 # Takes a few minutes; BENCHFLAGS passes flags, e.g. make bench BENCHFLAGS="-workloads ce -cpuprofile build/prof".
