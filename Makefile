@@ -42,6 +42,7 @@ $(TOOLS) &: tools/go.mod tools/go.sum
 kernel: tools
 	bin/gonb --install
 	/usr/bin/python3 scripts/kernel_env.py "$(CURDIR)/bin:$(GOROOT_BIN)"
+	/usr/bin/python3 scripts/notebook_config.py
 	jupyter kernelspec list | grep gonb
 
 vet:
