@@ -100,3 +100,21 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoTasks: uncertainty weighting learns each task's noise level (σ_k close to the noise std).
+func TestTwoTasks(t *testing.T) {
+	res, err := TwoTasks(context.Background(), [2]float64{0.2, 2}, 400, 800, 0.05, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, noise := range []float64{0.2, 2} {
+		s := res.Sigmas[k][len(res.Sigmas[k])-1]
+		t.Logf("task %d: noise %.2f, learned σ %.3f, sqrt(MSE) %.3f", k, noise, s, math.Sqrt(res.MSE[k]))
+		if math.Abs(s-math.Sqrt(res.MSE[k])) > 0.05*noise {
+			t.Errorf("task %d: learned σ %.3f, want sqrt(MSE) %.3f", k, s, math.Sqrt(res.MSE[k]))
+		}
+	}
+	if _, err := TwoTasks(context.Background(), [2]float64{0, 1}, 10, 1, 0.1, 1); err == nil {
+		t.Error("noise 0: no error")
+	}
+}
