@@ -47,6 +47,9 @@
 //	                 HingeEmbedding            HingeEmbeddingLoss
 //	pretraining.go   MLM, NSP                  MLMLoss, NSPLoss       (BERT, as Hugging Face)
 //	                 BertPreTraining           BertPreTrainingLoss    (MLM + NSP, as BertForPreTraining)
+//	robust.go        GeneralRobust             GeneralRobustLoss      (Barron 2019, every α)
+//	                 AdaptiveRobustNLL         AdaptiveRobustLoss     (its NLL; AdaptiveRobust learns α, c)
+//	uncertainty.go   UncertaintyWeighted       -                      (Kendall et al. 2018, weights of a sum)
 //
 // cecore.go holds the cross-entropy core that CrossEntropy, SoftmaxFocal, Poly1CrossEntropy, MLM and NSP share:
 // the target log-probability by a gather (no one-hot tensor) and a hand-written gradient, softmax minus target.
@@ -68,7 +71,8 @@
 //	KLDiv                                        numel; ReductionBatchMean: N         input's shape
 //	MSE, L1, Huber, SmoothL1, PoissonNLL,
 //	GaussianNLL, SoftMargin, HingeEmbedding,
-//	MarginRanking, SigmoidFocal                  numel                                input's shape
+//	MarginRanking, SigmoidFocal, GeneralRobust,
+//	AdaptiveRobustNLL                            numel                                input's shape
 //	CosineEmbedding, TripletMargin               N                                    [N]
 //	NSP                                          N                                    [N]
 //	BertPreTraining                              MLM's mean + NSP's mean              (scalar only)
