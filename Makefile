@@ -119,6 +119,21 @@ PER_LOSS ?= 20
 parity:
 	$(GO) run ./losses/internal/paritycheck -seed $(SEED) -per-loss $(PER_LOSS)
 
+# The Keras 3 oracle (losses.NewKeras): a virtual environment from PyPI with Keras and JAX (CPU), pinned by
+# losses/testdata/keras_requirements.txt. keras-golden rewrites losses/testdata/keras_golden.json; keras-parity is
+# the random parity check against Keras: make keras-parity SEED=7 PER_LOSS=50
+KERASENV := build/kerasenv
+$(KERASENV)/installed: losses/testdata/keras_requirements.txt
+	python3 -m venv $(KERASENV)
+	$(KERASENV)/bin/pip install -q -r losses/testdata/keras_requirements.txt
+	touch $@
+kerasenv: $(KERASENV)/installed
+keras-golden: kerasenv
+	KERAS_BACKEND=jax $(KERASENV)/bin/python losses/testdata/gen_keras_golden.py
+keras-parity: kerasenv
+	$(GO) run ./losses/internal/kerasparity -seed $(SEED) -per-loss $(PER_LOSS) -python $(KERASENV)/bin/python
+.PHONY: kerasenv keras-golden keras-parity
+
 # `make lab` really serves a GoNB kernel that runs a Go cell: scripts/lab_test.py starts it on a free port,
 # executes a cell through the server's REST and websocket API, and shuts everything down.
 lab-test: kernel
