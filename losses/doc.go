@@ -113,4 +113,12 @@
 // adapters to GoMLX's train.LossFn, and the registry that builds a loss from PyTorch's name and keyword
 // arguments. It must not touch: files, data sets, optimizers, training loops or display. It imports GoMLX's
 // graph packages and nothing else of lossbook.
+//
+// # Keras names
+//
+// NewKeras builds a loss from a Keras 3 class name and keyword arguments ("CategoricalCrossentropy",
+// {"from_logits": true}) with Keras's numbers: probabilities by default, clipping at 1e-7, per-sample means over
+// the last axis, sample weights and the "sum_over_batch_size" reduction. keras.go and keras_losses.go hold it;
+// docs/keras.md tabulates every difference from PyTorch. Its goldens (testdata/keras_golden.json) and random
+// parity (internal/kerasparity) come from Keras 3 on JAX, from PyPI (make kerasenv).
 package losses
