@@ -62,7 +62,30 @@ func (l KerasLoss) LossFn() gomlxlosses.LossFn {
 //     "mean_with_sample_weight" divides by the sum of the weights (by the count without weights); "sum"; "none"
 //     or nil returns the weighted values. A zero divisor gives 0 (Keras's divide_no_nan), not NaN.
 //
-// Where lossbook differs from Keras: label_smoothing must be in [0, 1] and Huber's delta > 0; inputs must have the same shape after
+// The names, their arguments (Keras's defaults) and how each differs from its PyTorch neighbour (ε = 1e-7;
+// docs/keras.md has the full table):
+//
+//	CategoricalCrossentropy(from_logits=False, label_smoothing=0, axis=-1)  probabilities by default, normalised
+//	    to sum 1 and clipped to [ε, 1-ε]; smoothing divides by the last axis's size. CrossEntropyLoss: logits, axis 1.
+//	SparseCategoricalCrossentropy(from_logits=False, ignore_class=None, axis=-1)  as above with class indices;
+//	    no ignored label by default (CrossEntropyLoss: ignore_index=-100); an out-of-range label gives 0.
+//	BinaryCrossentropy(from_logits=False, label_smoothing=0, axis=-1)  clipped (BCELoss clamps the log at -100),
+//	    smoothing y(1-ε)+ε/2 (BCELoss has none), mean over axis per sample.
+//	BinaryFocalCrossentropy(apply_class_balancing=False, alpha=0.25, gamma=2, from_logits=False, label_smoothing=0,
+//	    axis=-1)  α only with apply_class_balancing (torchvision's sigmoid_focal_loss always applies it), clipped.
+//	CategoricalFocalCrossentropy(alpha=0.25, gamma=2, from_logits=False, label_smoothing=0, axis=-1)  α(1-p)^γ on
+//	    every class's term, clipped.
+//	CategoricalGeneralizedCrossEntropy(q=0.5)  (1 - p_y^q)/q on probabilities; no torch loss.
+//	KLDivergence()  y_pred as probabilities, y_true and y_pred clipped to [ε, 1], summed over the last axis
+//	    (KLDivLoss: log-probabilities, no clipping, mean over elements).
+//	Poisson()  p - y log(p + ε): PoissonNLLLoss(log_input=False) with eps 1e-7.
+//	MeanSquaredError(), MeanAbsoluteError(), Huber(delta=1), LogCosh(), MeanAbsolutePercentageError(),
+//	MeanSquaredLogarithmicError()  means over the last axis first; MSLE and MAPE floor at ε.
+//	CosineSimilarity(axis=-1)  minus the cosine (CosineEmbeddingLoss: 1 - cosine, with ±1 pair labels).
+//	Hinge(), SquaredHinge()  labels in {0, 1} become ±1 when every label is 0 or 1; CategoricalHinge().
+//	Dice(axis=None), Tversky(alpha=0.5, beta=0.5, axis=None)  overlap losses summed over axis (None: all).
+//
+// Every name takes reduction too. Where lossbook differs from Keras: label_smoothing must be in [0, 1] and Huber's delta > 0; inputs must have the same shape after
 // the rank rule (Keras would broadcast y_true against y_pred); zero-size inputs panic; the name and dtype
 // arguments are not taken (the dtype is the inputs').
 //
