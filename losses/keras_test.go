@@ -147,3 +147,30 @@ func TestKerasLossFn(t *testing.T) {
 		t.Errorf("MeanSquaredError with weights: direct %v, LossFn %v, want 1", direct, viaFn)
 	}
 }
+
+// FuzzNewKeras: NewKeras with any name and keyword argument (of any kind of value) returns a loss or an error
+// that starts with "losses:"; it never panics.
+func FuzzNewKeras(f *testing.F) {
+	for _, name := range KerasNames() {
+		for _, arg := range KerasArgs(name) {
+			f.Add(name, arg, "none", 0.1, int64(-1), true)
+		}
+	}
+	f.Add("Dice", "axis", "", math.NaN(), int64(1<<40), false)
+	f.Add("nosuch", "", "\xff", 0.0, int64(0), false)
+	f.Fuzz(func(t *testing.T, name, key, s string, x float64, i int64, b bool) {
+		for _, value := range []any{s, x, i, int(i), b, float32(x), []float64{x, x}, []any{i, x}, nil} {
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("NewKeras(%q, {%q: %#v}) panicked: %v", name, key, value, r)
+					}
+				}()
+				l, err := NewKeras(name, map[string]any{key: value})
+				if (err == nil) == (l == nil) || err != nil && !strings.HasPrefix(err.Error(), "losses: ") {
+					t.Fatalf("NewKeras(%q, {%q: %#v}) = (%v, %v)", name, key, value, l != nil, err)
+				}
+			}()
+		}
+	})
+}
