@@ -22,9 +22,34 @@ func kerasLast(x *Node) *Node {
 	return ReduceMean(x, x.Rank()-1)
 }
 
+// kerasMax is JAX's maximum(x, c) for a constant c: its gradient is 1 where x > c, 0 where x < c, and ½ at a tie
+// (JAX splits a tie between the two operands; GoMLX's Max would give 0 or 1).
+func kerasMax(x *Node, c float64) *Node {
+	return kerasChooser(x, c, MaxScalar(x, c), GreaterThan)
+}
+
+// kerasMin is JAX's minimum(x, c) for a constant c, with JAX's gradient (see kerasMax).
+func kerasMin(x *Node, c float64) *Node {
+	return kerasChooser(x, c, MinScalar(x, c), LessThan)
+}
+
+func kerasChooser(x *Node, c float64, value *Node, wins func(a, b *Node) *Node) *Node {
+	return withGradient(value, x, func(v *Node) *Node {
+		cn := Scalar(x.Graph(), x.DType(), c)
+		one, zero := OnesLike(x), ZerosLike(x)
+		slope := Where(wins(x, cn), one, Where(Equal(x, cn), MulScalar(one, 0.5), zero))
+		return Mul(v, slope)
+	})
+}
+
+// kerasClipTo is jnp.clip(x, lo, hi) = minimum(maximum(x, lo), hi), with JAX's gradient at the bounds.
+func kerasClipTo(x *Node, lo, hi float64) *Node {
+	return kerasMin(kerasMax(x, lo), hi)
+}
+
 // kerasClip clips probabilities to [ε, 1-ε], as Keras before a logarithm.
 func kerasClip(p *Node) *Node {
-	return ClipScalar(p, KerasEpsilon, 1-KerasEpsilon)
+	return kerasClipTo(p, KerasEpsilon, 1-KerasEpsilon)
 }
 
 // kerasSmoothBinary is Keras's label smoothing of binary targets: y(1-ε) + ε/2 (none when ε is 0).
@@ -68,21 +93,21 @@ func kerasMeanAbsoluteError(fn string, _ *kerasConfig, y, p *Node) (*Node, *Node
 
 func kerasMeanAbsolutePercentageError(fn string, _ *kerasConfig, y, p *Node) (*Node, *Node) {
 	checkSameShape(fn, "y_pred", p, "y_true", y)
-	diff := Abs(Div(Sub(y, p), MaxScalar(Abs(y), KerasEpsilon)))
+	diff := Abs(Div(Sub(y, p), kerasMax(Abs(y), KerasEpsilon)))
 	return MulScalar(kerasLast(diff), 100), nil
 }
 
 func kerasMeanSquaredLogarithmicError(fn string, _ *kerasConfig, y, p *Node) (*Node, *Node) {
 	checkSameShape(fn, "y_pred", p, "y_true", y)
-	first := Log(AddScalar(MaxScalar(p, KerasEpsilon), 1))
-	second := Log(AddScalar(MaxScalar(y, KerasEpsilon), 1))
+	first := Log(AddScalar(kerasMax(p, KerasEpsilon), 1))
+	second := Log(AddScalar(kerasMax(y, KerasEpsilon), 1))
 	return kerasLast(Square(Sub(first, second))), nil
 }
 
 // kerasL2Normalize is Keras's ops.normalize(x, axis, order=2): x · min(1/‖x‖, 1/ε).
 func kerasL2Normalize(x *Node, axis int) *Node {
 	norm := Sqrt(ReduceAndKeep(Square(x), ReduceSum, axis))
-	inv := MinScalar(Div(OnesLike(norm), norm), 1/KerasEpsilon) // GoMLX has no gradient for Rsqrt.
+	inv := kerasMin(Div(OnesLike(norm), norm), 1/KerasEpsilon) // GoMLX has no gradient for Rsqrt.
 	return Mul(x, inv)
 }
 
@@ -113,7 +138,7 @@ func kerasHingeLabels(y *Node) *Node {
 
 func kerasHingeMargins(fn string, y, p *Node) *Node {
 	checkSameShape(fn, "y_pred", p, "y_true", y)
-	return MaxScalar(OneMinus(Mul(kerasHingeLabels(y), p)), 0)
+	return kerasMax(OneMinus(Mul(kerasHingeLabels(y), p)), 0)
 }
 
 func kerasHinge(fn string, _ *kerasConfig, y, p *Node) (*Node, *Node) {
@@ -129,12 +154,12 @@ func kerasCategoricalHinge(fn string, _ *kerasConfig, y, p *Node) (*Node, *Node)
 	last := p.Rank() - 1
 	pos := ReduceSum(Mul(y, p), last)
 	neg := ReduceMax(Mul(OneMinus(y), p), last)
-	return MaxScalar(AddScalar(Sub(neg, pos), 1), 0), nil
+	return kerasMax(AddScalar(Sub(neg, pos), 1), 0), nil
 }
 
 func kerasKLDivergence(fn string, _ *kerasConfig, y, p *Node) (*Node, *Node) {
 	checkSameShape(fn, "y_pred", p, "y_true", y)
-	yc, pc := ClipScalar(y, KerasEpsilon, 1), ClipScalar(p, KerasEpsilon, 1)
+	yc, pc := kerasClipTo(y, KerasEpsilon, 1), kerasClipTo(p, KerasEpsilon, 1)
 	return ReduceSum(Mul(yc, Log(Div(yc, pc))), p.Rank()-1), nil
 }
 
@@ -251,6 +276,12 @@ func kerasSparseCategoricalCrossentropy(fn string, c *kerasConfig, y, p *Node) (
 }
 
 func kerasCategoricalGeneralizedCrossEntropy(fn string, c *kerasConfig, y, p *Node) (*Node, *Node) {
+	if p.Shape().Dimensions[p.Rank()-1] < 2 {
+		// Keras squeezes y_pred [N, 1] to [N] or expands y_true to [N, 1], and its one-hot labels then broadcast
+		// against y_pred into an [N, N] matrix: not a loss.
+		panicf(fn, "y_pred %s has %d class: want at least 2 classes on the last axis", p.Shape(),
+			p.Shape().Dimensions[p.Rank()-1])
+	}
 	labels := kerasClassLabels(fn, y, p)
 	pt := ReduceSum(Mul(p, kerasOneHot(labels, p)), p.Rank()-1)
 	return DivScalar(OneMinus(Pow(pt, Scalar(pt.Graph(), pt.DType(), c.q))), c.q), nil

@@ -183,6 +183,7 @@ def sparse(d):
 
 def generalized(d):
     shape = d.shape()
+    shape[-1] = max(shape[-1], 2)  # with one class Keras broadcasts the one-hot labels into an [N, N] matrix
     c = shape[-1]
     kwargs = {}
     if d.chance(0.7):
