@@ -2,6 +2,7 @@ package losses
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -173,4 +174,23 @@ func FuzzNewKeras(f *testing.F) {
 			}()
 		}
 	})
+}
+
+// TestKerasTieGradients: maximum, minimum and clip split the gradient at a tie, as JAX does (Keras's KLDivergence
+// of a one-class probability of exactly 1 has gradient -½·y/p there, not 0). Found by kerasparity, seed 7.
+func TestKerasTieGradients(t *testing.T) {
+	backend := backendForTest(t)
+	x := []float64{-1, 0, 0.5, 1, 2}
+	grads := MustExecOnceN(backend, func(x *Node) []*Node {
+		return []*Node{
+			Gradient(ReduceAllSum(kerasMax(x, 0)), x)[0],
+			Gradient(ReduceAllSum(kerasMin(x, 1)), x)[0],
+			Gradient(ReduceAllSum(kerasClipTo(x, 0, 1)), x)[0],
+		}
+	}, x)
+	for i, want := range [][]float64{{0, 0.5, 1, 1, 1}, {1, 1, 1, 0.5, 0}, {0, 0.5, 1, 0.5, 0}} {
+		if got := grads[i].Value().([]float64); !slices.Equal(got, want) {
+			t.Errorf("gradient %d at %v: got %v, want %v", i, x, got, want)
+		}
+	}
 }
