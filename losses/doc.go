@@ -106,13 +106,7 @@
 // testdata/gen_golden.py (run with /usr/bin/python3, torch 1.13) writes testdata/golden.json: values and
 // gradients in float64 for every loss and option; the tests compare them in float64 and float32. A randomized
 // checker, internal/paritycheck, draws random shapes and options for every loss from a seed and compares
-// losses.New with PyTorch to 1e-7.//
-// # For contributors
-//
-// losses owns: the per-example loss cores, the one shared helper that applies masks, weights and reduction, the
-// adapters to GoMLX's train.LossFn, and the registry that builds a loss from PyTorch's name and keyword
-// arguments. It must not touch: files, data sets, optimizers, training loops or display. It imports GoMLX's
-// graph packages and nothing else of lossbook.
+// losses.New with PyTorch to 1e-7.
 //
 // # Keras names
 //
@@ -121,4 +115,11 @@
 // the last axis, sample weights and the "sum_over_batch_size" reduction. keras.go and keras_losses.go hold it;
 // docs/keras.md tabulates every difference from PyTorch. Its goldens (testdata/keras_golden.json) and random
 // parity (internal/kerasparity) come from Keras 3 on JAX, from PyPI (make kerasenv).
+//
+// # For contributors
+//
+// losses owns: the per-example loss cores, the one shared helper that applies masks, weights and reduction, the
+// adapters to GoMLX's train.LossFn, and the registry that builds a loss from PyTorch's name and keyword
+// arguments. It must not touch: files, data sets, optimizers, training loops or display. It imports GoMLX's
+// graph packages and nothing else of lossbook.
 package losses
