@@ -67,7 +67,8 @@ gotest-xla: xla-plugin
 # Inputs that found a bug are kept in the package's testdata/fuzz/<target> and replay under go test.
 FUZZTIME ?= 5s
 FUZZ_TARGETS := ./metrics:FuzzBLEU ./metrics:FuzzTokenizers ./lib/data:FuzzZText ./lib/data:FuzzTarGz \
-	./lib/tokenize:FuzzWordPiece ./lib/tokenize:FuzzTrain ./losses:FuzzNew ./losses:FuzzLossShapes ./lib/data:FuzzMailText
+	./lib/tokenize:FuzzWordPiece ./lib/tokenize:FuzzTrain ./losses:FuzzNew ./losses:FuzzLossShapes ./lib/data:FuzzMailText \
+	./losses:FuzzNewKeras
 fuzz:
 	for t in $(FUZZ_TARGETS); do \
 	  echo "== fuzz $${t#*:} ($(FUZZTIME))"; \
