@@ -63,7 +63,8 @@ def run(case):
     kwargs = dict(case["kwargs"])
     no_decay = kwargs.pop("no_decay", None)
     cls = {"SGD": torch.optim.SGD, "GD": torch.optim.SGD, "Adam": torch.optim.Adam,
-           "AdamW": torch.optim.AdamW}[case["optimizer"]]
+           "AdamW": torch.optim.AdamW, "RMSprop": torch.optim.RMSprop, "Adagrad": torch.optim.Adagrad,
+           "NAdam": torch.optim.NAdam, "RAdam": torch.optim.RAdam}[case["optimizer"]]
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
     if no_decay:
         # The Hugging Face recipe: parameters whose name contains a no_decay entry get weight_decay 0.
@@ -149,6 +150,30 @@ CASES = [
     case("Adam clip_grad_norm_", "Adam", {"lr": 0.05}, clip={"max_grad_norm": 0.2}),
     case("SGD clip_grad_value_", "SGD", {"lr": 0.1, "momentum": 0.9}, clip={"clip_grad_value": 0.1}),
     case("AdamW clip_grad_value_", "AdamW", {"lr": 0.05}, clip={"clip_grad_value": 0.05}),
+    case("RMSprop", "RMSprop", {"lr": 0.01}),
+    case("RMSprop alpha eps", "RMSprop", {"lr": 0.01, "alpha": 0.9, "eps": 1e-4}),
+    case("RMSprop weight_decay", "RMSprop", {"lr": 0.01, "weight_decay": 0.1}),
+    case("RMSprop momentum", "RMSprop", {"lr": 0.005, "momentum": 0.9}),
+    case("RMSprop centered", "RMSprop", {"lr": 0.01, "centered": True}),
+    case("RMSprop centered momentum weight_decay", "RMSprop",
+         {"lr": 0.005, "momentum": 0.5, "centered": True, "weight_decay": 0.05}),
+    case("RMSprop maximize", "RMSprop", {"lr": 0.01, "momentum": 0.5, "maximize": True}, negate_loss=True),
+    case("RMSprop no_decay bias", "RMSprop", {"lr": 0.01, "weight_decay": 0.3, "no_decay": ["bias"]}),
+    case("RMSprop linear warmup", "RMSprop", {"lr": 0.02, "momentum": 0.5}, schedule=LINEAR),
+    case("Adagrad", "Adagrad", {"lr": 0.1}),
+    case("Adagrad lr_decay", "Adagrad", {"lr": 0.1, "lr_decay": 0.05}),
+    case("Adagrad initial_accumulator_value eps", "Adagrad",
+         {"lr": 0.1, "initial_accumulator_value": 0.5, "eps": 1e-3}),
+    case("Adagrad weight_decay", "Adagrad", {"lr": 0.1, "weight_decay": 0.1, "lr_decay": 0.01}),
+    case("Adagrad maximize", "Adagrad", {"lr": 0.1, "maximize": True}, negate_loss=True),
+    case("Adagrad StepLR", "Adagrad", {"lr": 0.2, "initial_accumulator_value": 0.1}, schedule=STEP),
+    case("NAdam", "NAdam", {"lr": 0.05}),
+    case("NAdam betas eps momentum_decay", "NAdam",
+         {"lr": 0.05, "betas": [0.8, 0.99], "eps": 1e-6, "momentum_decay": 0.01}),
+    case("NAdam weight_decay", "NAdam", {"lr": 0.05, "weight_decay": 0.1}),
+    case("RAdam", "RAdam", {"lr": 0.05}),
+    case("RAdam betas eps", "RAdam", {"lr": 0.05, "betas": [0.8, 0.9], "eps": 1e-6}),
+    case("RAdam weight_decay", "RAdam", {"lr": 0.05, "weight_decay": 0.1}),
 ]
 
 
