@@ -140,7 +140,9 @@ func (o *Adafactor) Validate() error {
 }
 
 // UpdateGraph implements optimizers.Interface.
-func (o *Adafactor) UpdateGraph(ctx *context.Context, _ *Graph, loss *Node) { updateFromLoss(o, ctx, loss) }
+func (o *Adafactor) UpdateGraph(ctx *context.Context, _ *Graph, loss *Node) {
+	updateFromLoss(o, ctx, loss)
+}
 
 // UpdateGraphWithGradients implements train.OptimizeWithGradients.
 func (o *Adafactor) UpdateGraphWithGradients(ctx *context.Context, grads []*Node, _ dtypes.DType) {
@@ -148,7 +150,9 @@ func (o *Adafactor) UpdateGraphWithGradients(ctx *context.Context, grads []*Node
 }
 
 // Clear implements optimizers.Interface: it deletes the optimizer's state.
-func (o *Adafactor) Clear(ctx *context.Context) error { return newOptimizerState(ctx, o.Name()).clear() }
+func (o *Adafactor) Clear(ctx *context.Context) error {
+	return newOptimizerState(ctx, o.Name()).clear()
+}
 
 // FactoredAxes returns the axes over which Adafactor averages a variable of the given dimensions, as optax's
 // _factored_dims: a the largest, b the next (ties keep the later axis as the largest), or ok false when the

@@ -91,7 +91,9 @@ func (o *Adagrad) Validate() error {
 }
 
 // UpdateGraph implements optimizers.Interface.
-func (o *Adagrad) UpdateGraph(ctx *context.Context, _ *Graph, loss *Node) { updateFromLoss(o, ctx, loss) }
+func (o *Adagrad) UpdateGraph(ctx *context.Context, _ *Graph, loss *Node) {
+	updateFromLoss(o, ctx, loss)
+}
 
 // UpdateGraphWithGradients implements train.OptimizeWithGradients.
 func (o *Adagrad) UpdateGraphWithGradients(ctx *context.Context, grads []*Node, _ dtypes.DType) {

@@ -93,7 +93,9 @@ func (o *RMSprop) Validate() error {
 }
 
 // UpdateGraph implements optimizers.Interface.
-func (o *RMSprop) UpdateGraph(ctx *context.Context, _ *Graph, loss *Node) { updateFromLoss(o, ctx, loss) }
+func (o *RMSprop) UpdateGraph(ctx *context.Context, _ *Graph, loss *Node) {
+	updateFromLoss(o, ctx, loss)
+}
 
 // UpdateGraphWithGradients implements train.OptimizeWithGradients.
 func (o *RMSprop) UpdateGraphWithGradients(ctx *context.Context, grads []*Node, _ dtypes.DType) {
