@@ -111,3 +111,17 @@ func dtypeName(dt dtypes.DType) string {
 	}
 	return strings.ToLower(dt.String())
 }
+
+// StateBytes returns the memory held by opt's state in ctx: the bytes of every variable under
+// "/optimizers/<Name>" (moments, factored moments, buffers, step counts, learning rate), 0 before its first step.
+// Adam's state is about twice the trained parameters', Lion's once, Adafactor's (factored) far less.
+func StateBytes(ctx *context.Context, opt Optimizer) int64 {
+	scope := OptimizersScope + "/" + opt.Name()
+	var total int64
+	for v := range ctx.IterVariablesInScope() {
+		if v.Scope() == scope || strings.HasPrefix(v.Scope(), scope+"/") {
+			total += int64(v.Shape().Memory())
+		}
+	}
+	return total
+}
