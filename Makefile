@@ -108,6 +108,13 @@ run-notebooks:
 bench:
 	$(GO) run ./cmd/lossbook bench $(BENCHFLAGS)
 
+# Issue 23's experiment: AdamW, LAMB, Adafactor and Lion on a small transformer classifying SpamAssassin, 3 seeds
+# (tasks/optimcompare). Prints the table and writes every run's curves to build/optimcompare.json; about 15 minutes
+# on a loaded 2-core machine (XLA CPU). LOSSBOOK_SMOKE=1 runs a small version.
+experiment-optimizers:
+	mkdir -p build
+	$(GO) run ./internal/cmd/optimcompare -json build/optimcompare.json
+
 # Random parity check of every loss against PyTorch (needs Debian's python3-torch): make parity SEED=7 PER_LOSS=50
 SEED ?= 1
 PER_LOSS ?= 20
