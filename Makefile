@@ -15,7 +15,7 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean
+.PHONY: all lab test deps tools kernel xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean experiment-optimizers
 
 all: test
 

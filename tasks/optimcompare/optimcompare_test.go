@@ -1,0 +1,102 @@
+package optimcompare
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lossbook/lossbook/lib/data"
+)
+
+// TestUsual: each optimizer's usual settings, by name, and one error for another name.
+func TestUsual(t *testing.T) {
+	for name, want := range map[string]string{
+		"AdamW":     "AdamW(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01, amsgrad=false)",
+		"LAMB":      "lamb(learning_rate=0.002, b1=0.9, b2=0.999, eps=1e-06, eps_root=0, weight_decay=0.01)",
+		"Lion":      "lion(learning_rate=0.0001, b1=0.9, b2=0.99, mu_dtype=None, weight_decay=0.1)",
+		"Adafactor": "adafactor(learning_rate=0.01, min_dim_size_to_factor=32,",
+	} {
+		opt, err := Usual(name)
+		if err != nil {
+			t.Fatalf("Usual(%q): %v", name, err)
+		}
+		if got := opt.(interface{ String() string }).String(); !strings.HasPrefix(got, want) {
+			t.Errorf("Usual(%q) = %s, want %s", name, got, want)
+		}
+	}
+	if _, err := Usual("SGD"); err == nil || !strings.Contains(err.Error(), `optimizer "SGD"`) {
+		t.Errorf("Usual(\"SGD\"): %v, want an error naming it", err)
+	}
+}
+
+// TestSummaries: means and sample standard deviations over seeds, in Config order, and the table's rows.
+func TestSummaries(t *testing.T) {
+	cmp := &Comparison{Config: Config{Optimizers: []string{"Lion", "AdamW"}}, Runs: []Run{
+		{Optimizer: "AdamW", LR: 1e-3, Losses: []float64{1, 0.5}, EvalLoss: 0.4, Accuracy: 0.9, StateBytes: 200,
+			ParamBytes: 100, Elapsed: time.Second},
+		{Optimizer: "AdamW", LR: 1e-3, Losses: []float64{1, 0.3}, EvalLoss: 0.6, Accuracy: 0.8, StateBytes: 200,
+			ParamBytes: 100, Elapsed: 3 * time.Second},
+		{Optimizer: "Lion", LR: 1e-4, Losses: []float64{1, 0.7}, EvalLoss: 0.5, Accuracy: 0.85, StateBytes: 100,
+			ParamBytes: 100, Elapsed: time.Second},
+	}}
+	s := cmp.Summaries()
+	if len(s) != 2 || s[0].Optimizer != "Lion" || s[1].Optimizer != "AdamW" {
+		t.Fatalf("summaries %+v, want Lion then AdamW", s)
+	}
+	a := s[1]
+	if a.Seeds != 2 || math.Abs(a.EvalLossMean-0.5) > 1e-12 || math.Abs(a.EvalLossStd-math.Sqrt(0.02)) > 1e-12 ||
+		math.Abs(a.AccuracyMean-0.85) > 1e-12 || math.Abs(a.FinalTrainLoss-0.4) > 1e-12 ||
+		a.ElapsedMean != 2*time.Second {
+		t.Errorf("AdamW summary %+v", a)
+	}
+	if s[0].EvalLossStd != 0 {
+		t.Errorf("one seed: std %v, want 0", s[0].EvalLossStd)
+	}
+	table := cmp.Table()
+	for _, want := range []string{"| Lion | 0.0001 | 0.5000 ± 0.0000 |", "| AdamW | 0.001 | 0.5000 ± 0.1414 |",
+		"| 200 | 2.000 | 2s |"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+}
+
+// TestCompareSmall runs the experiment on the real corpus at a tiny size (two optimizers, one seed, 2 steps),
+// skipping when SpamAssassin is neither cached nor reachable.
+func TestCompareSmall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads a real data set; skipped with -short")
+	}
+	cfg := Smoke()
+	cfg.Optimizers = []string{"AdamW", "Adafactor"}
+	cfg.Steps, cfg.WarmupSteps, cfg.EvalEvery, cfg.Messages = 2, 1, 0, 100
+	cmp, err := Compare(context.Background(), cfg)
+	var offline *data.OfflineError
+	if errors.As(err, &offline) {
+		t.Skipf("SpamAssassin not cached and its registry unreachable: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cmp.Runs) != 2 || cmp.Train != 80 || cmp.HeldOut != 10 {
+		t.Fatalf("%d runs on %d/%d messages, want 2 on 80/10", len(cmp.Runs), cmp.Train, cmp.HeldOut)
+	}
+	adamw, adafactor := cmp.Runs[0], cmp.Runs[1]
+	for _, r := range cmp.Runs {
+		if len(r.Losses) != 2 || !(r.EvalLoss > 0) || r.Accuracy < 0 || r.Accuracy > 1 || r.ParamBytes == 0 {
+			t.Errorf("%s run: %+v", r.Optimizer, r)
+		}
+	}
+	// AdamW keeps two moments per parameter; Adafactor factors the 32-wide matrices (Smoke's width), so it keeps
+	// less than one number per parameter.
+	if ratio := float64(adamw.StateBytes) / float64(adamw.ParamBytes); ratio < 2 || ratio > 2.05 {
+		t.Errorf("AdamW state / params = %.3f, want about 2", ratio)
+	}
+	if ratio := float64(adafactor.StateBytes) / float64(adafactor.ParamBytes); ratio > 0.5 {
+		t.Errorf("Adafactor state / params = %.3f, want < 0.5", ratio)
+	}
+	t.Logf("\n%s", cmp.Table())
+}
