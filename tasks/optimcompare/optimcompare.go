@@ -10,10 +10,13 @@ package optimcompare
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,10 +49,10 @@ type Config struct {
 	MaxLength, VocabSize int
 	// Model is the encoder; its VocabSize and MaxLen are set from the fields above.
 	Model models.Transformer
-	// Data are lib/data's options (cache directory, registry).
-	Data data.Options
-	// Progress receives one line per run (nil: silent).
-	Progress io.Writer
+	// Data are lib/data's options (cache directory, registry); not saved with a Comparison.
+	Data data.Options `json:"-"`
+	// Progress receives one line per run (nil: silent); not saved with a Comparison.
+	Progress io.Writer `json:"-"`
 }
 
 // DefaultConfig is the full experiment: AdamW, LAMB, Adafactor and Lion, 3 seeds, 150 steps of 32 messages of 64
@@ -140,6 +143,59 @@ type Comparison struct {
 	Vocab    int // vocabulary size
 	Params   int // number of trained parameters
 	Duration time.Duration
+}
+
+// ReadComparison reads a Comparison written as JSON (internal/cmd/optimcompare's -json file).
+func ReadComparison(path string) (*Comparison, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("optimcompare: %w", err)
+	}
+	var c Comparison
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("optimcompare: reading %s: %w", path, err)
+	}
+	if len(c.Runs) == 0 {
+		return nil, fmt.Errorf("optimcompare: %s holds no runs", path)
+	}
+	return &c, nil
+}
+
+// MeanCurve returns the optimizer's training loss at each step averaged over its runs (seeds), smoothed by a
+// trailing moving average over window steps (1: none), and its held-out loss at each evaluation, averaged.
+func (c *Comparison) MeanCurve(optimizer string, window int) (loss []float64, evalSteps []int, evalLoss []float64) {
+	n := 0
+	for _, r := range c.Runs {
+		if r.Optimizer != optimizer {
+			continue
+		}
+		if n == 0 {
+			loss = make([]float64, len(r.Losses))
+			evalSteps = slices.Clone(r.EvalSteps)
+			evalLoss = make([]float64, len(r.EvalLosses))
+		}
+		n++
+		for i, x := range r.Losses {
+			loss[i] += x
+		}
+		for i, x := range r.EvalLosses {
+			evalLoss[i] += x
+		}
+	}
+	for i := range loss {
+		loss[i] /= float64(n)
+	}
+	for i := range evalLoss {
+		evalLoss[i] /= float64(n)
+	}
+	if window > 1 {
+		smoothed := make([]float64, len(loss))
+		for i := range loss {
+			smoothed[i] = mean(loss[max(0, i-window+1) : i+1])
+		}
+		loss = smoothed
+	}
+	return loss, evalSteps, evalLoss
 }
 
 // Summary is one optimizer's runs in a Comparison, averaged over the seeds.

@@ -2,8 +2,13 @@ package optimcompare
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,4 +104,35 @@ func TestCompareSmall(t *testing.T) {
 		t.Errorf("Adafactor state / params = %.3f, want < 0.5", ratio)
 	}
 	t.Logf("\n%s", cmp.Table())
+}
+
+// TestReadComparisonAndMeanCurve: a Comparison survives its JSON form, and MeanCurve averages over seeds and
+// smooths with a trailing window.
+func TestReadComparisonAndMeanCurve(t *testing.T) {
+	cmp := &Comparison{Config: Config{Optimizers: []string{"Lion"}, Progress: io.Discard}, Runs: []Run{
+		{Optimizer: "Lion", Losses: []float64{4, 2, 0}, EvalSteps: []int{3}, EvalLosses: []float64{1}},
+		{Optimizer: "Lion", Losses: []float64{2, 2, 2}, EvalSteps: []int{3}, EvalLosses: []float64{3}},
+	}}
+	raw, err := json.Marshal(cmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "c.json")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadComparison(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, steps, eval := got.MeanCurve("Lion", 1)
+	if !slices.Equal(loss, []float64{3, 2, 1}) || !slices.Equal(steps, []int{3}) || !slices.Equal(eval, []float64{2}) {
+		t.Errorf("MeanCurve = %v %v %v, want [3 2 1] [3] [2]", loss, steps, eval)
+	}
+	if loss, _, _ := got.MeanCurve("Lion", 2); !slices.Equal(loss, []float64{3, 2.5, 1.5}) {
+		t.Errorf("MeanCurve window 2 = %v, want [3 2.5 1.5]", loss)
+	}
+	if _, err := ReadComparison(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+		t.Error("ReadComparison of a missing file: no error")
+	}
 }
