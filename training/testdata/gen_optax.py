@@ -183,6 +183,30 @@ CASES = [
 ]
 
 
+def random_cases(seed=23, per_optimizer=4):
+    # Random parity: options drawn at random (seeded, so the file is reproducible) around the usual values.
+    rng = np.random.default_rng(seed)
+    cases = []
+    for i in range(per_optimizer):
+        cases.append(case(f"random LAMB {i}", "LAMB", {
+            "learning_rate": float(rng.uniform(0.005, 0.1)), "b1": float(rng.uniform(0.5, 0.95)),
+            "b2": float(rng.uniform(0.9, 0.9999)), "eps": float(10 ** rng.uniform(-8, -3)),
+            "weight_decay": float(rng.uniform(0, 0.5))}))
+        cases.append(case(f"random Lion {i}", "Lion", {
+            "learning_rate": float(rng.uniform(0.001, 0.05)), "b1": float(rng.uniform(0.5, 0.99)),
+            "b2": float(rng.uniform(0.9, 0.999)), "weight_decay": float(rng.uniform(0, 1))}))
+        cases.append(case(f"random Adafactor {i}", "Adafactor", {
+            "learning_rate": float(rng.uniform(0.005, 0.2)), "min_dim_size_to_factor": int(rng.integers(1, 4)),
+            "decay_rate": float(rng.uniform(0.5, 1.0)), "clipping_threshold": float(rng.uniform(0.5, 2)),
+            "momentum": float(rng.uniform(0.5, 0.95)), "dtype_momentum": "float64",
+            "weight_decay_rate": float(rng.uniform(0, 0.1)),
+            "multiply_by_parameter_scale": bool(rng.integers(0, 2))}))
+    return cases
+
+
+CASES += random_cases()
+
+
 def max_weight_diff(a, b):
     return max(abs(x - y) for sa, sb in zip(a, b) for x, y in zip(sa["weight"] + sa["bias"], sb["weight"] + sb["bias"]))
 

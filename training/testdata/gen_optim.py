@@ -177,6 +177,33 @@ CASES = [
 ]
 
 
+def random_cases(seed=23, per_optimizer=3):
+    # Random parity: options drawn at random (seeded, so the file is reproducible) around the usual values.
+    gen = torch.Generator().manual_seed(seed)
+
+    def u(lo, hi):
+        return lo + (hi - lo) * torch.rand(1, generator=gen, dtype=torch.float64).item()
+
+    cases = []
+    for i in range(per_optimizer):
+        cases.append(case(f"random RMSprop {i}", "RMSprop", {
+            "lr": u(0.001, 0.02), "alpha": u(0.8, 0.999), "eps": 10 ** u(-8, -3), "weight_decay": u(0, 0.2),
+            "momentum": u(0, 0.9), "centered": bool(i % 2)}))
+        cases.append(case(f"random Adagrad {i}", "Adagrad", {
+            "lr": u(0.01, 0.3), "lr_decay": u(0, 0.1), "weight_decay": u(0, 0.2),
+            "initial_accumulator_value": u(0, 1), "eps": 10 ** u(-10, -3)}))
+        cases.append(case(f"random NAdam {i}", "NAdam", {
+            "lr": u(0.005, 0.1), "betas": [u(0.5, 0.95), u(0.9, 0.9999)], "eps": 10 ** u(-8, -4),
+            "weight_decay": u(0, 0.2), "momentum_decay": u(0, 0.02)}))
+        cases.append(case(f"random RAdam {i}", "RAdam", {
+            "lr": u(0.005, 0.1), "betas": [u(0.5, 0.95), u(0.8, 0.999)], "eps": 10 ** u(-8, -4),
+            "weight_decay": u(0, 0.2)}))
+    return cases
+
+
+CASES += random_cases()
+
+
 def main():
     out = {
         "source": "torch.optim, torch.optim.lr_scheduler and torch.nn.utils.clip_grad_*",
