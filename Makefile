@@ -109,8 +109,8 @@ bench:
 	$(GO) run ./cmd/lossbook bench $(BENCHFLAGS)
 
 # Issue 23's experiment: AdamW, LAMB, Adafactor and Lion on a small transformer classifying SpamAssassin, 3 seeds
-# (tasks/optimcompare). Prints the table and writes every run's curves to build/optimcompare.json; about 15 minutes
-# on a loaded 2-core machine (XLA CPU). LOSSBOOK_SMOKE=1 runs a small version.
+# (tasks/optimcompare). Prints the table and writes every run's curves to build/optimcompare.json; 38 minutes on a
+# 2-core machine under a load average of 35 (XLA CPU). LOSSBOOK_SMOKE=1 runs a small version.
 experiment-optimizers:
 	mkdir -p build
 	$(GO) run ./internal/cmd/optimcompare -json build/optimcompare.json

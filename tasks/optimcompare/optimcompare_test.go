@@ -136,3 +136,29 @@ func TestReadComparisonAndMeanCurve(t *testing.T) {
 		t.Error("ReadComparison of a missing file: no error")
 	}
 }
+
+// TestCommittedComparison checks the committed output of `make experiment-optimizers` that notebook 03 reads: every
+// optimizer with every seed, full curves, and state sizes as the optimizers' designs say (AdamW and LAMB two
+// numbers per parameter, Lion one, factored Adafactor far fewer).
+func TestCommittedComparison(t *testing.T) {
+	cmp, err := ReadComparison("testdata/full.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := cmp.Config
+	if len(cmp.Runs) != len(cfg.Optimizers)*len(cfg.Seeds) || len(cfg.Seeds) != 3 {
+		t.Fatalf("%d runs of %v × %v, want every optimizer with 3 seeds", len(cmp.Runs), cfg.Optimizers, cfg.Seeds)
+	}
+	want := map[string][2]float64{"AdamW": {2, 2.01}, "LAMB": {2, 2.01}, "Lion": {1, 1.01}, "Adafactor": {0, 0.5}}
+	for _, r := range cmp.Runs {
+		ratio := float64(r.StateBytes) / float64(r.ParamBytes)
+		if w := want[r.Optimizer]; ratio < w[0] || ratio > w[1] {
+			t.Errorf("%s seed %d: state / params = %.3f, want in [%g, %g]", r.Optimizer, r.Seed, ratio, w[0], w[1])
+		}
+		if len(r.Losses) != cfg.Steps || len(r.EvalLosses) == 0 || !(r.Accuracy > 0.5) {
+			t.Errorf("%s seed %d: %d losses, %d evaluations, accuracy %v", r.Optimizer, r.Seed, len(r.Losses),
+				len(r.EvalLosses), r.Accuracy)
+		}
+	}
+	t.Logf("\n%s", cmp.Table())
+}
