@@ -72,18 +72,27 @@ func Load(dir string) (*Model, error) {
 	return m, nil
 }
 
-// EvaluateHeldOut is Evaluate for a loaded model: it first rebuilds the held-out pairs from the corpus (fetched
-// or found in the cache as opts says).
+// EvaluateHeldOut is Evaluate for a loaded model: it first rebuilds the held-out pairs from the run's corpus
+// (fetched or found in the cache as opts says), as Train built them.
 func (m *Model) EvaluateHeldOut(ctx context.Context, opts data.Options) (Eval, error) {
 	if m.evalPairs == nil {
 		corpus, err := LoadCorpus(ctx, m.Config.Corpus, m.Config.EvalFraction, m.Config.Seed, m.Config.MaxDocuments, opts)
 		if err != nil {
 			return Eval{}, err
 		}
-		if m.evalPairs, _, err = heldOut(m.Config, m.Tokenizer, corpus); err != nil {
-			return Eval{}, err
-		}
+		return m.EvaluateCorpus(corpus)
 	}
+	return m.Evaluate()
+}
+
+// EvaluateCorpus evaluates the model on the held-out documents of corpus (its Eval part), paired and masked
+// as Train does it.
+func (m *Model) EvaluateCorpus(corpus *Corpus) (Eval, error) {
+	pairs, _, err := heldOut(m.Config, m.Tokenizer, corpus)
+	if err != nil {
+		return Eval{}, err
+	}
+	m.evalPairs = pairs
 	return m.Evaluate()
 }
 

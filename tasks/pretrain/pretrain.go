@@ -126,8 +126,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Corpus != "brown":
 		return fmt.Errorf("pretrain: corpus %q, want brown", c.Corpus)
-	case c.VocabSize < 100:
-		return fmt.Errorf("pretrain: vocab_size %d, want >= 100", c.VocabSize)
+	case c.VocabSize < 16:
+		return fmt.Errorf("pretrain: vocab_size %d, want >= 16", c.VocabSize)
 	case c.NumHiddenLayers < 1 || c.HiddenSize < 1 || c.NumAttentionHeads < 1 || c.HiddenSize%c.NumAttentionHeads != 0:
 		return fmt.Errorf("pretrain: %d layers, hidden size %d, %d heads: want positive, hidden size a multiple of heads",
 			c.NumHiddenLayers, c.HiddenSize, c.NumAttentionHeads)
@@ -215,12 +215,17 @@ func (e Eval) metricsMap() map[string]float64 {
 // the run found there (its run.json's settings win over cfg's, except Minutes, MaxSteps when larger, and
 // Progress). It returns an error for an invalid configuration, an output directory that already holds a run
 // (without Resume), a corpus that cannot be read, or a failed step; ctx cancels the download of the corpus.
-func Train(ctx context.Context, cfg Config) (*Model, error) {
+func Train(ctx context.Context, cfg Config, opts ...Option) (*Model, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	logw := cfg.Progress
 	if logw == nil {
 		logw = os.Stderr
 	}
 	dir := cfg.OutputDir
+	moreSteps := false
 	if cfg.Resume {
 		prev, err := readConfig(dir)
 		if err != nil {
@@ -228,7 +233,7 @@ func Train(ctx context.Context, cfg Config) (*Model, error) {
 		}
 		prev.OutputDir, prev.Resume, prev.Data, prev.Progress = dir, true, cfg.Data, cfg.Progress
 		if cfg.MaxSteps > prev.MaxSteps && cfg.Minutes == 0 {
-			prev.MaxSteps = cfg.MaxSteps
+			prev.MaxSteps, moreSteps = cfg.MaxSteps, true
 		}
 		cfg = prev
 	} else if _, err := os.Stat(filepath.Join(dir, RunFile)); err == nil {
@@ -243,9 +248,11 @@ func Train(ctx context.Context, cfg Config) (*Model, error) {
 	}
 	load0 := loadAverage()
 
-	corpus, err := LoadCorpus(ctx, cfg.Corpus, cfg.EvalFraction, cfg.Seed, cfg.MaxDocuments, cfg.Data)
-	if err != nil {
-		return nil, err
+	corpus := o.corpus
+	if corpus == nil {
+		if corpus, err = LoadCorpus(ctx, cfg.Corpus, cfg.EvalFraction, cfg.Seed, cfg.MaxDocuments, cfg.Data); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("pretrain: %w", err)
@@ -357,6 +364,9 @@ func Train(ctx context.Context, cfg Config) (*Model, error) {
 		tcfg.Eval, tcfg.EvalEvery, tcfg.OnStep = m.trainEval(), cfg.EvalSteps, nil
 	}
 	tcfg.Steps, tcfg.Schedule = cfg.MaxSteps, schedule(cfg.MaxSteps)
+	if moreSteps {
+		tcfg.ResumeAnyway = true // a longer run: the decay now ends at the new MaxSteps
+	}
 	res, err = training.Train(backend, m.Context, trainSet, lossFn, tcfg)
 	if err != nil {
 		return nil, err
@@ -379,6 +389,15 @@ func Train(ctx context.Context, cfg Config) (*Model, error) {
 	}
 	return m, nil
 }
+
+// Option changes how Train runs without being part of the run's configuration.
+type Option func(*options)
+
+type options struct{ corpus *Corpus }
+
+// WithCorpus trains on the given documents instead of reading Config.Corpus (tests, other corpora); Corpus
+// still names the run's corpus in run.json, and EvaluateHeldOut of a loaded run reads Config.Corpus.
+func WithCorpus(c *Corpus) Option { return func(o *options) { o.corpus = c } }
 
 // trainEval is training.Config.Eval for the main run: it records every evaluation in the metrics.
 func (m *Model) trainEval() func(*mlctx.Context) (map[string]float64, error) {
