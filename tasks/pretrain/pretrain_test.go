@@ -17,6 +17,7 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/lossbook/lossbook/lib"
+	"github.com/lossbook/lossbook/lib/data"
 	"github.com/lossbook/lossbook/lib/tokenize"
 	"github.com/lossbook/lossbook/tasks/pretrain"
 )
@@ -238,4 +239,54 @@ func ExampleUnigramEntropy() {
 	fmt.Printf("%.4f nats\n", pretrain.UnigramEntropy(docs, special))
 	// Output:
 	// 0.9503 nats
+}
+
+// TestCollatePairs checks the batch a step sees: [CLS] A [SEP] B [SEP] padded to seq, labels only at changed or
+// chosen positions and never at special tokens or padding, and the sparse lists matching the labels.
+func TestCollatePairs(t *testing.T) {
+	c := toy()
+	var texts []string
+	for _, d := range c.Train {
+		texts = append(texts, d...)
+	}
+	vocab, err := tokenize.TrainFromSlice(texts, tokenize.TrainOptions{VocabSize: 120, Options: tokenize.Uncased()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := tokenize.New(vocab, tokenize.Uncased())
+	sp := tok.Special()
+	pairs := []data.NSPExample{{A: tok.Encode("the topica of it"), B: tok.Encode("she was in placeb"), IsNext: false},
+		{A: tok.Encode("a thinga"), B: tok.Encode("it is"), IsNext: true}}
+	b, err := pretrain.CollatePairs(tok, pairs, 16, 0.5, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(b.NextSentenceLabel) != "[1 0]" || len(b.InputIDs[0]) != 16 || b.Original[1][0] != sp.CLS {
+		t.Fatalf("batch %+v", b)
+	}
+	masked := 0
+	for i := range b.InputIDs {
+		for j, y := range b.Labels[i] {
+			if y == data.IgnoreIndex {
+				if b.InputIDs[i][j] != b.Original[i][j] {
+					t.Errorf("row %d position %d changed without a label", i, j)
+				}
+				continue
+			}
+			masked++
+			if !b.AttentionMask[i][j] || sp.IsSpecial(b.Original[i][j]) {
+				t.Errorf("row %d position %d: label at padding or a special token", i, j)
+			}
+			if b.Positions[masked-1] != int32(i*16+j) || b.Targets[masked-1] != y {
+				t.Errorf("sparse lists disagree with the labels at row %d position %d", i, j)
+			}
+		}
+	}
+	if masked == 0 {
+		t.Error("nothing masked at probability 0.5")
+	}
+	header, rows := pretrain.PairTable(tok, b, 1)
+	if len(header) != 5 || len(rows) != len(pairs[1].A)+len(pairs[1].B)+3 || rows[0][2] != "[CLS]" {
+		t.Errorf("PairTable: %v %v", header, rows)
+	}
 }
