@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
-	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
@@ -171,9 +170,4 @@ func (d *pairDataset) collate(indices []int) (*batch, error) {
 	}
 	b.positions, b.targets, err = models.SparseMLMTargets(b.labels, data.IgnoreIndex, sparsePad)
 	return b, err
-}
-
-// sentenceText joins WordPiece tokens back into words for display ("un ##believ ##able" -> "unbelievable").
-func sentenceText(tokens []string) string {
-	return strings.ReplaceAll(strings.Join(tokens, " "), " ##", "")
 }

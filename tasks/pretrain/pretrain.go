@@ -320,7 +320,7 @@ func Train(ctx context.Context, cfg Config, opts ...Option) (*Model, error) {
 		Optimizer: opt, BatchSize: cfg.BatchSize, Shuffle: true, Seed: cfg.Seed,
 		EvalEvery: cfg.EvalSteps, CheckpointPath: filepath.Join(dir, CheckpointFile), CheckpointEvery: cfg.SaveSteps,
 		Progress: cfg.Progress, PlotTitle: "pre-training loss (MLM + NSP)",
-		Eval: m.trainEval(),
+		Eval: m.trainEval(time.Time{}),
 	}
 	schedule := func(steps int) training.Schedule {
 		return training.LinearWithWarmup{WarmupSteps: min(cfg.WarmupSteps, steps), TrainingSteps: steps}
@@ -362,7 +362,8 @@ func Train(ctx context.Context, cfg Config, opts ...Option) (*Model, error) {
 			return nil, err
 		}
 		tcfg.ResumeAnyway = true // the probe's checkpoint names another total of steps
-		tcfg.Eval, tcfg.EvalEvery, tcfg.OnStep = m.trainEval(), cfg.EvalSteps, nil
+		tcfg.Eval, tcfg.EvalEvery, tcfg.OnStep = m.trainEval(start.Add(time.Duration(cfg.Minutes*float64(time.Minute)))), cfg.EvalSteps, nil
+		tcfg.EarlyStopping = &training.EarlyStopping{Metric: timeLeftMetric, Maximize: true, Patience: 1}
 	}
 	tcfg.Steps, tcfg.Schedule = cfg.MaxSteps, schedule(cfg.MaxSteps)
 	if moreSteps {
@@ -400,17 +401,33 @@ type options struct{ corpus *Corpus }
 // still names the run's corpus in run.json, and EvaluateHeldOut of a loaded run reads Config.Corpus.
 func WithCorpus(c *Corpus) Option { return func(o *options) { o.corpus = c } }
 
-// trainEval is training.Config.Eval for the main run: it records every evaluation in the metrics.
-func (m *Model) trainEval() func(*mlctx.Context) (map[string]float64, error) {
+// trainEval is training.Config.Eval for the main run: it records every evaluation in the metrics. With a
+// deadline (a Minutes run), it also reports "time_left_steps", the step while the next evaluation interval still
+// fits before the deadline and a constant afterwards, which Train's early stopping (Patience 1, maximised) turns
+// into a clean stop: the last evaluation, a checkpoint and the history are written as at the end of a run.
+func (m *Model) trainEval(deadline time.Time) func(*mlctx.Context) (map[string]float64, error) {
+	last, lastValue := time.Now(), 0.0
 	return func(*mlctx.Context) (map[string]float64, error) {
 		e, err := m.Evaluate()
 		if err != nil {
 			return nil, err
 		}
 		m.Metrics.Evals = append(m.Metrics.Evals, e)
-		return e.metricsMap(), nil
+		out := e.metricsMap()
+		if !deadline.IsZero() {
+			now := time.Now()
+			if !now.Add(now.Sub(last)).After(deadline) {
+				lastValue = float64(e.Step)
+			}
+			last = now
+			out[timeLeftMetric] = lastValue
+		}
+		return out, nil
 	}
 }
+
+// timeLeftMetric is the evaluation metric that stops a Minutes run (see trainEval).
+const timeLeftMetric = "time_left_steps"
 
 // heads builds both heads and their losses for a batch of pairDataset; it also returns the MLM logits (at the
 // listed positions, or everywhere with DenseMLMHead) and the NSP logits.

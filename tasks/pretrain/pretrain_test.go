@@ -290,3 +290,23 @@ func TestCollatePairs(t *testing.T) {
 		t.Errorf("PairTable: %v %v", header, rows)
 	}
 }
+
+// TestMinutesStopsCleanly: a run given a time budget sizes its steps to it, stops at an evaluation when the
+// next interval would not fit, and still writes a complete run directory.
+func TestMinutesStopsCleanly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	cfg := tinyConfig(dir)
+	cfg.Minutes, cfg.MaxSteps, cfg.EvalSteps = 0.05, 0, 2
+	m, err := pretrain.Train(context.Background(), cfg, pretrain.WithCorpus(toy()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	met := m.Metrics
+	if met.Steps < 1 || met.Steps > m.Config.MaxSteps || len(met.Losses) != met.Steps || met.Final.Step != met.Steps {
+		t.Errorf("%d steps of %d planned, %d losses, final evaluation at step %d", met.Steps, m.Config.MaxSteps, len(met.Losses), met.Final.Step)
+	}
+	if _, err := pretrain.Load(dir); err != nil {
+		t.Errorf("Load after a timed run: %v", err)
+	}
+	t.Logf("%d of %d planned steps in %.1f s", met.Steps, m.Config.MaxSteps, met.Seconds)
+}

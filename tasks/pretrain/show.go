@@ -2,6 +2,7 @@ package pretrain
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/lossbook/lossbook/lib/data"
 	"github.com/lossbook/lossbook/lib/tokenize"
@@ -65,4 +66,44 @@ func PairTable(tok *tokenize.Tokenizer, b *Batch, i int) (header []string, rows 
 		rows = append(rows, []string{fmt.Sprint(t), fmt.Sprint(b.TokenTypeIDs[i][t]), v.Token(b.Original[i][t]), v.Token(id), label})
 	}
 	return header, rows
+}
+
+// MaskedSentence picks a held-out sentence for Model.FillMask: the first sentence of corpus.Eval with 8 to 25
+// words that encodes to at most maxTokens tokens with [CLS] and [SEP] (the model's MaxSeqLength), of which at least two, among the words after the first two, are lowercase words of at least three
+// letters that the tokenizer keeps whole (one WordPiece token). It returns the sentence with the first two such
+// words replaced by [MASK], and those words. It returns an error when no sentence qualifies.
+func MaskedSentence(corpus *Corpus, tok *tokenize.Tokenizer, maxTokens int) (masked string, words []string, err error) {
+	for _, doc := range corpus.Eval {
+		for _, s := range doc {
+			fields := strings.Fields(s)
+			if len(fields) < 8 || len(fields) > 25 || len(tok.Encode(s))+2 > maxTokens {
+				continue
+			}
+			var picked []int
+			for i := 2; i < len(fields) && len(picked) < 2; i++ {
+				w := fields[i]
+				if len(w) >= 3 && strings.ToLower(w) == w && isLetters(w) && len(tok.Encode(w)) == 1 {
+					picked = append(picked, i)
+				}
+			}
+			if len(picked) < 2 {
+				continue
+			}
+			for _, i := range picked {
+				words = append(words, fields[i])
+				fields[i] = "[MASK]"
+			}
+			return strings.Join(fields, " "), words, nil
+		}
+	}
+	return "", nil, fmt.Errorf("pretrain: MaskedSentence: no held-out sentence of 8 to 25 words and at most %d tokens with two whole lowercase words", maxTokens)
+}
+
+func isLetters(w string) bool {
+	for _, r := range w {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
 }
