@@ -124,8 +124,8 @@ func isEncoderScope(rel string) bool {
 //	// logits := enc.PooledLogits(ctx.In("model"), hidden, numClasses)
 //
 // An optimizer then trains the loaded variables and the new classifier alike; its state starts empty, as
-// torch's after load_state_dict. It returns the names it loaded in ctx's scope order via the error only on
-// failure: a missing or corrupt run directory, or a variable of ctx with another shape (a different
+// torch's after load_state_dict. It returns an error, naming the file or the variable, for a missing or corrupt
+// run directory, a run of another task, or a variable that ctx already has with another shape (a different
 // architecture).
 func LoadEncoder(dir string, ctx *mlctx.Context) (models.Transformer, *tokenize.Tokenizer, error) {
 	cfg, err := readConfig(dir)
