@@ -103,7 +103,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"eval"}, "eval: missing --checkpoint DIR"},
 		{[]string{"eval", "frob"}, `eval: unknown task "frob"`},
 		{[]string{"pretrain", "extra"}, `pretrain: unexpected arguments ["extra"]`},
-		{[]string{"pretrain", "--heads", "3"}, "pretrain: 2 layers, hidden size 128, 3 heads"},
+		{[]string{"pretrain", "--heads", "3"}, "lossbook pretrain: 2 layers, hidden size 64, 3 heads"},
 		{[]string{"pretrain", "--minutes", "NaN"}, "pretrain: --minutes NaN"},
 		{[]string{"pretrain", "--corpus", "wiki"}, `pretrain: corpus "wiki", want brown`},
 	}

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/lossbook/lossbook/tasks/pretrain"
 )
@@ -71,13 +73,13 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if !cfg.Resume {
 		if err := cfg.Validate(); err != nil {
-			return usagef("pretrain", "%s", trimPackagePrefix(err.Error()))
+			return usagef("pretrain", "%s", strings.TrimPrefix(err.Error(), "pretrain: "))
 		}
 	}
 	cfg.Progress = stderr
 	m, err := pretrain.Train(context.Background(), cfg)
 	if err != nil {
-		return err
+		return errors.New(strings.TrimPrefix(err.Error(), "pretrain: ")) // the command already names itself
 	}
 	f := m.Metrics.Final
 	if *asJSON {
