@@ -217,7 +217,7 @@ func (w Workload) inputs() []Array {
 		return []Array{{"tokens", []int{batch, seq}, tokens}, {"mask", []int{batch, seq}, mask},
 			{"labels", []int{batch * seq}, randomInts(rng, c["vocab"], batch*seq)}}
 	case "mlm-dense", "mlm-sparse":
-		return pretrainInputs(rng, c)
+		return pretrainInputs(c)
 	}
 	return nil
 }

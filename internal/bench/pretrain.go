@@ -17,8 +17,10 @@ const pretrainMaskRate = 0.15
 
 // pretrainInputs draws a pre-training batch: sentence pairs as tokens with padding, segments 0 then 1, 15% of
 // the real tokens chosen for MLM (labels -100 elsewhere), the chosen positions as flat indices with their labels
-// (for the sparse head, padded with -100 to a multiple of 32), and NSP labels.
-func pretrainInputs(rng *rand.Rand, c Config) []Array {
+// (for the sparse head, padded with -100 to a multiple of 32), and NSP labels. It draws from its own fixed seed,
+// so that mlm-dense and mlm-sparse time the same batch.
+func pretrainInputs(c Config) []Array {
+	rng := rand.New(rand.NewPCG(42, 13))
 	batch, seq, vocab := c["batch"], c["seq"], c["vocab"]
 	tokens, mask := randomBatch(rng, batch, seq, vocab, seq/2)
 	segments := make([]int32, batch*seq)
