@@ -427,6 +427,9 @@ func measure(w bench.Workload, kit bench.Kit, lbs []lbBackend, peers []peerSpec,
 		}
 		res.sides = append(res.sides, s)
 	}
+	if w.LossbookOnly {
+		peers = nil // the peers' scripts do not run it
+	}
 	for _, spec := range peers {
 		fmt.Fprintf(log, "bench %s: starting %s\n", w.Name, spec.name)
 		p, err := startPeer(spec, log)

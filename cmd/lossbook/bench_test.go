@@ -57,7 +57,7 @@ func TestBenchErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"bench", "-workloads", "nope"}, `unknown workload "nope" (valid: [ce bag transformer])`},
+		{[]string{"bench", "-workloads", "nope"}, `unknown workload "nope" (valid: [ce bag transformer mlm-dense mlm-sparse])`},
 		{[]string{"bench", "-rounds", "0"}, "-rounds 0 and -warmup 2 must be at least 1"},
 		{[]string{"bench", "extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"bench", "-maxothers", "0"}, "-maxothers 0: want a positive, finite number of cores"},

@@ -104,6 +104,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"train", "frob"}, `train: unknown task "frob"`},
 		{[]string{"eval"}, "eval: missing --checkpoint DIR"},
 		{[]string{"eval", "frob"}, `eval: unknown task "frob"`},
+		{[]string{"pretrain", "extra"}, `pretrain: unexpected arguments ["extra"]`},
+		{[]string{"pretrain", "--heads", "3"}, "lossbook pretrain: 2 layers, hidden size 64, 3 heads"},
+		{[]string{"pretrain", "--minutes", "NaN"}, "pretrain: --minutes NaN"},
+		{[]string{"pretrain", "--corpus", "wiki"}, `pretrain: corpus "wiki", want brown`},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {

@@ -51,6 +51,8 @@ type Workload struct {
 	JAXTarget float64
 	// XLASpeedup is the minimum of the pure-Go backend's time over the XLA CPU backend's (issue #21), 0 for none.
 	XLASpeedup float64
+	// LossbookOnly marks a workload that the PyTorch and JAX scripts do not run: it compares lossbook with itself.
+	LossbookOnly bool
 }
 
 // Workloads returns the three workloads at the sizes of issue #4.
@@ -65,8 +67,17 @@ func Workloads() []Workload {
 		{Name: "transformer", Title: "transformer step (2 layers, d 128, 4 heads, ffn 512, seq 64, batch 32, vocab 8000, token CE, Adam)",
 			Config: Config{"vocab": 8000, "dim": 128, "heads": 4, "layers": 2, "ffn": 512, "seq": 64, "batch": 32},
 			Target: 1, TargetText: "faster", JAXTarget: 0.9, XLASpeedup: 5},
+		// Issue #13: a BERT pre-training step (MLM + NSP) with the dense MLM head and with the sparse one; the
+		// target is a ratio between the two workloads on one backend (the PyTorch and JAX scripts do not run them).
+		{Name: "mlm-dense", Title: "BERT pre-training step, dense MLM head (2 layers, d 128, 4 heads, ffn 512, seq 64, batch 32, vocab 8000, 15% masked, MLM+NSP, Adam)",
+			Config: pretrainConfig, TargetText: "mlm-sparse at least 1.8x faster on pure Go", LossbookOnly: true},
+		{Name: "mlm-sparse", Title: "BERT pre-training step, sparse MLM head (gather the masked positions, then project; sizes as mlm-dense)",
+			Config: pretrainConfig, TargetText: "at least 1.8x faster than mlm-dense on pure Go", LossbookOnly: true},
 	}
 }
+
+// pretrainConfig is the size of the mlm-dense and mlm-sparse workloads (issue #13).
+var pretrainConfig = Config{"vocab": 8000, "dim": 128, "heads": 4, "layers": 2, "ffn": 512, "seq": 64, "batch": 32}
 
 // Small returns the workload at toy sizes that run in milliseconds, to check that everything works end to end
 // (tests, `lossbook bench -small`).
@@ -76,7 +87,7 @@ func (w Workload) Small() Workload {
 		w.Config = Config{"batch": 8, "classes": 50}
 	case "bag":
 		w.Config = Config{"vocab": 50, "dim": 8, "seq": 12, "batch": 6, "classes": 2}
-	case "transformer":
+	case "transformer", "mlm-dense", "mlm-sparse":
 		w.Config = Config{"vocab": 40, "dim": 16, "heads": 4, "layers": 2, "ffn": 32, "seq": 10, "batch": 4}
 	}
 	w.Title = fmt.Sprintf("%s at toy sizes %v", w.Name, w.Config)
@@ -167,17 +178,19 @@ func (w Workload) PrepareWith(backend backends.Backend, kit Kit, shared *Shared)
 		return prepareCE(backend, kit, inputs, ts)
 	case "bag":
 		model := models.BagOfEmbeddings{VocabSize: c["vocab"], Dim: c["dim"], NumClasses: c["classes"]}
-		return prepareTraining(backend, kit, func(ctx *context.Context, tokens, mask, labels *Node) *Node {
-			return kit.CrossEntropy(model.Logits(ctx, tokens, mask), labels)
+		return prepareTraining(backend, kit, func(ctx *context.Context, in []*Node) *Node {
+			return kit.CrossEntropy(model.Logits(ctx, in[0], in[1]), in[2])
 		}, inputs, shared, ts)
 	case "transformer":
 		model := models.Transformer{VocabSize: c["vocab"], MaxLen: c["seq"], Dim: c["dim"], NumHeads: c["heads"],
 			NumLayers: c["layers"], FFNDim: c["ffn"]}
 		batch, seq := c["batch"], c["seq"]
-		return prepareTraining(backend, kit, func(ctx *context.Context, tokens, mask, labels *Node) *Node {
-			logits := model.MLMLogits(ctx, model.Encode(ctx, tokens, nil, mask))
-			return kit.CrossEntropy(Reshape(logits, batch*seq, model.VocabSize), labels)
+		return prepareTraining(backend, kit, func(ctx *context.Context, in []*Node) *Node {
+			logits := model.MLMLogits(ctx, model.Encode(ctx, in[0], nil, in[1]))
+			return kit.CrossEntropy(Reshape(logits, batch*seq, model.VocabSize), in[2])
 		}, inputs, shared, ts)
+	case "mlm-dense", "mlm-sparse":
+		return preparePretraining(backend, kit, w, inputs, shared, ts)
 	}
 	return nil, fmt.Errorf("bench: unknown workload %q", w.Name)
 }
@@ -203,6 +216,8 @@ func (w Workload) inputs() []Array {
 		tokens, mask := randomBatch(rng, batch, seq, c["vocab"], seq/2)
 		return []Array{{"tokens", []int{batch, seq}, tokens}, {"mask", []int{batch, seq}, mask},
 			{"labels", []int{batch * seq}, randomInts(rng, c["vocab"], batch*seq)}}
+	case "mlm-dense", "mlm-sparse":
+		return pretrainInputs(c)
 	}
 	return nil
 }
@@ -239,15 +254,16 @@ func prepareCE(backend backends.Backend, kit Kit, inputs []Array, ts []*tensors.
 	}}, nil
 }
 
-// prepareTraining builds a training step: loss(ctx, tokens, mask, labels), its gradients and an Adam update.
-func prepareTraining(backend backends.Backend, kit Kit, loss func(ctx *context.Context, tokens, mask, labels *Node) *Node,
+// prepareTraining builds a training step: loss(ctx, inputs) (the inputs in the order of Workload.inputs), its
+// gradients and an Adam update.
+func prepareTraining(backend backends.Backend, kit Kit, loss func(ctx *context.Context, inputs []*Node) *Node,
 	inputs []Array, shared *Shared, ts []*tensors.Tensor) (*Runner, error) {
 	optimizer := kit.Adam()
 	ctx := context.New()
-	exec, err := context.NewExec(backend, ctx, func(ctx *context.Context, tokens, mask, labels *Node) *Node {
-		g := tokens.Graph()
+	exec, err := context.NewExec(backend, ctx, func(ctx *context.Context, inputs []*Node) *Node {
+		g := inputs[0].Graph()
 		ctx.SetTraining(g, true)
-		l := loss(ctx, tokens, mask, labels)
+		l := loss(ctx, inputs)
 		optimizer.UpdateGraph(ctx, g, l)
 		return l
 	})

@@ -174,7 +174,8 @@ func (m Transformer) feedForward(ctx *context.Context, x *Node) *Node {
 // from Dim to VocabSize (not tied to the token embeddings).
 //
 // Shapes: hidden [batch, seq, Dim] (Encode's output); logits [batch, seq, VocabSize]. PyTorch:
-// nn.Linear(Dim, VocabSize) applied to the encoder output.
+// nn.Linear(Dim, VocabSize) applied to the encoder output. For training, MLMLogitsAt computes the same head at
+// the masked positions only.
 func (m Transformer) MLMLogits(ctx *context.Context, hidden *Node) *Node {
 	m.checkHidden("MLMLogits", hidden)
 	return layers.Dense(ctx.In("mlm"), hidden, true, m.VocabSize)

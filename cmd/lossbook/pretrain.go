@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/lossbook/lossbook/tasks/pretrain"
+)
+
+const pretrainHead = `Usage: lossbook pretrain [--corpus brown] [--vocab N] [--layers N] [--dim N] [--heads N] [--seq N]
+                         [--steps N | --minutes M] [--out DIR] [--resume] [flags]
+
+Pre-trains a tiny BERT with masked language modelling and next-sentence prediction (loss = MLM + NSP) on the
+Brown corpus, split by document: a WordPiece vocabulary trained on the training documents, NSP pairs from
+consecutive sentences of a document (half with a random sentence of another document), 15% of the tokens
+masked, AdamW with linear warmup and decay (no weight decay on biases and norms), gradient clipping. It writes
+the run directory --out (run.json, vocab.txt, checkpoint.bin, metrics.json), checkpointing as it goes; --resume
+continues an interrupted run from its checkpoint. It prints the held-out masked-token cross-entropy, perplexity
+and accuracy, the held-out NSP accuracy, and beside them the unigram entropy of the training tokens (the
+cross-entropy of a model that ignores context). With LOSSBOOK_SMOKE=1 the defaults are a run of seconds.`
+
+func init() {
+	register("pretrain", command{
+		summary: "pre-train a tiny BERT (MLM + NSP) on Brown and write a run directory (see -h)",
+		run:     runPretrain,
+	})
+}
+
+func runPretrain(args []string, stdout, stderr io.Writer) error {
+	cfg := pretrain.ConfigFromEnv()
+	fs := newFlags("pretrain")
+	fs.StringVar(&cfg.Corpus, "corpus", cfg.Corpus, "corpus: brown")
+	fs.IntVar(&cfg.VocabSize, "vocab", cfg.VocabSize, "WordPiece vocabulary size (vocab_size), special tokens included")
+	fs.IntVar(&cfg.NumHiddenLayers, "layers", cfg.NumHiddenLayers, "encoder layers (num_hidden_layers)")
+	fs.IntVar(&cfg.HiddenSize, "dim", cfg.HiddenSize, "model width (hidden_size)")
+	fs.IntVar(&cfg.NumAttentionHeads, "heads", cfg.NumAttentionHeads, "attention heads (num_attention_heads)")
+	fs.IntVar(&cfg.MaxSeqLength, "seq", cfg.MaxSeqLength, "tokens per sentence pair, special tokens included (max_seq_length)")
+	fs.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "pairs per batch (per_device_train_batch_size)")
+	fs.IntVar(&cfg.MaxSteps, "steps", cfg.MaxSteps, "optimizer steps (max_steps); ignored with --minutes")
+	fs.Float64Var(&cfg.Minutes, "minutes", cfg.Minutes, "train for about this many minutes, sizing --steps to fit (0: use --steps)")
+	fs.Float64Var(&cfg.LearningRate, "lr", cfg.LearningRate, "peak learning rate (learning_rate)")
+	fs.IntVar(&cfg.WarmupSteps, "warmup", cfg.WarmupSteps, "linear warmup steps (warmup_steps)")
+	fs.IntVar(&cfg.EvalSteps, "eval-steps", cfg.EvalSteps, "evaluate on the held-out pairs every N steps (eval_steps)")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the split, pairs, masking, data order and initialisation")
+	fs.BoolVar(&cfg.DenseMLMHead, "dense-head", false, "project every position to the vocabulary (slower; the sparse head gives the same loss)")
+	fs.StringVar(&cfg.OutputDir, "out", cfg.OutputDir, "run directory")
+	fs.BoolVar(&cfg.Resume, "resume", false, "continue the run in --out from its checkpoint")
+	asJSON := fs.Bool("json", false, "print metrics.json's final evaluation and baseline as JSON on stdout")
+	if err := parseFlags(fs, args, pretrainHead, stdout); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("pretrain", "unexpected arguments %q", fs.Args())
+	}
+	if cfg.Minutes < 0 || math.IsNaN(cfg.Minutes) || math.IsInf(cfg.Minutes, 0) {
+		return usagef("pretrain", "--minutes %g: want a positive, finite number of minutes", cfg.Minutes)
+	}
+	stepsSet := false
+	fs.Visit(func(f *flag.Flag) { stepsSet = stepsSet || f.Name == "steps" })
+	if stepsSet && cfg.Minutes > 0 {
+		minutesSet := false
+		fs.Visit(func(f *flag.Flag) { minutesSet = minutesSet || f.Name == "minutes" })
+		if minutesSet {
+			return usagef("pretrain", "give --steps or --minutes, not both")
+		}
+		cfg.Minutes = 0 // --steps alone replaces the default time budget
+	}
+	if !cfg.Resume {
+		if err := cfg.Validate(); err != nil {
+			return usagef("pretrain", "%s", strings.TrimPrefix(err.Error(), "pretrain: "))
+		}
+	}
+	cfg.Progress = stderr
+	m, err := pretrain.Train(context.Background(), cfg)
+	if err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "pretrain: ")) // the command already names itself
+	}
+	f := m.Metrics.Final
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(map[string]any{"final": f, "unigram_entropy": m.Metrics.UnigramEntropy,
+			"steps": m.Metrics.Steps, "seconds": m.Metrics.Seconds, "dir": m.Dir})
+	}
+	fmt.Fprintf(stdout, "run directory %s: %d steps in %.0f s (%.2f steps/s; load average %.2f at start, %.2f at end)\n",
+		m.Dir, m.Metrics.Steps, m.Metrics.Seconds, m.Metrics.StepsPerSecond, m.Metrics.LoadAverage[0], m.Metrics.LoadAverage[1])
+	fmt.Fprintf(stdout, "held-out masked tokens (%d): cross-entropy %.3f nats (perplexity %.1f), accuracy %.3f\n",
+		f.MaskedTokens, f.MLMLoss, f.MLMPerplexity, f.MLMAccuracy)
+	fmt.Fprintf(stdout, "unigram entropy of the training tokens: %.3f nats (cross-entropy below it by %.3f nats)\n",
+		m.Metrics.UnigramEntropy, m.Metrics.UnigramEntropy-f.MLMLoss)
+	fmt.Fprintf(stdout, "held-out NSP pairs (%d): accuracy %.3f, loss %.3f\n", f.Pairs, f.NSPAccuracy, f.NSPLoss)
+	return nil
+}
