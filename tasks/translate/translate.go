@@ -63,17 +63,18 @@ type Config struct {
 	NormalizeFirst bool    `json:"normalize_before"`        // pre-norm (fairseq's name)
 	TieEmbeddings  bool    `json:"tie_word_embeddings"`     // output layer tied to the target embeddings
 
-	LabelSmoothing float64 `json:"label_smoothing_factor"` //
-	LearningRate   float64 `json:"learning_rate"`          // peak rate
-	WeightDecay    float64 `json:"weight_decay"`           // AdamW's, not on biases and norms
-	WarmupSteps    int     `json:"warmup_steps"`           //
-	Scheduler      string  `json:"lr_scheduler_type"`      // "inverse_sqrt" or "linear"
-	MaxTokens      int     `json:"max_tokens"`             // tokens per batch (rows × padded length), fairseq's
-	MaxSteps       int     `json:"max_steps"`              //
-	MaxMinutes     float64 `json:"max_minutes,omitempty"`  // stop after this much training time (0: none)
-	EvalSteps      int     `json:"eval_steps"`             // evaluate every this many steps
-	EvalSentences  int     `json:"eval_sentences"`         // validation verses (<= 30 words) scored at each evaluation (NLL, greedy BLEU)
-	CheckpointStep int     `json:"save_steps"`             // checkpoint every this many steps
+	LabelSmoothing float64 `json:"label_smoothing_factor"`                //
+	LearningRate   float64 `json:"learning_rate"`                         // peak rate
+	WeightDecay    float64 `json:"weight_decay"`                          // AdamW's, not on biases and norms
+	WarmupSteps    int     `json:"warmup_steps"`                          //
+	Scheduler      string  `json:"lr_scheduler_type"`                     // "inverse_sqrt" or "linear"
+	MaxTokens      int     `json:"max_tokens"`                            // tokens per batch (rows × padded length), fairseq's
+	Accumulation   int     `json:"gradient_accumulation_steps,omitempty"` // batches per optimizer step (0 or 1: one); exact however many tokens each holds
+	MaxSteps       int     `json:"max_steps"`                             //
+	MaxMinutes     float64 `json:"max_minutes,omitempty"`                 // stop after this much training time (0: none)
+	EvalSteps      int     `json:"eval_steps"`                            // evaluate every this many steps
+	EvalSentences  int     `json:"eval_sentences"`                        // validation verses (<= 30 words) scored at each evaluation (NLL, greedy BLEU)
+	CheckpointStep int     `json:"save_steps"`                            // checkpoint every this many steps
 }
 
 // DefaultConfig is the configuration of the README's run: 3+3 layers of width 256, 8,000 tokens.
@@ -116,6 +117,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("translate: lr_scheduler_type %q, want inverse_sqrt or linear", c.Scheduler)
 	case c.MaxMinutes < 0 || math.IsNaN(c.MaxMinutes) || math.IsInf(c.MaxMinutes, 0):
 		return fmt.Errorf("translate: max_minutes %g, want a finite number >= 0", c.MaxMinutes)
+	case c.Accumulation < 0:
+		return fmt.Errorf("translate: gradient_accumulation_steps %d, want >= 0", c.Accumulation)
 	case c.EvalSteps < 0 || c.EvalSentences < 0 || c.CheckpointStep < 1:
 		return fmt.Errorf("translate: eval_steps %d, eval_sentences %d (>= 0), save_steps %d (>= 1)", c.EvalSteps, c.EvalSentences, c.CheckpointStep)
 	}
@@ -274,7 +277,7 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 	elapsed := func() float64 { return priorMinutes + time.Since(start).Minutes() }
 	var lastStep int
 	errTimeUp := errors.New("time is up")
-	tcfg := training.Config{Optimizer: opt, Schedule: sched, Steps: cfg.MaxSteps, BatchSize: 1, Shuffle: true,
+	tcfg := training.Config{Optimizer: opt, Schedule: sched, Steps: cfg.MaxSteps, BatchSize: 1, AccumulationSteps: cfg.Accumulation, Shuffle: true,
 		Seed: cfg.Seed, EvalData: valid, EvalBatchSize: 1, EvalEvery: cfg.EvalSteps,
 		CheckpointPath: filepath.Join(dir, CheckpointFile), CheckpointEvery: cfg.CheckpointStep,
 		Progress: opts.Progress, PlotTitle: "translation: label-smoothed CE (train), NLL (eval)", NoPlot: opts.NoPlot}
@@ -410,6 +413,11 @@ func writeJSONAtomic(path string, v any) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
+		return fmt.Errorf("translate: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
 		return fmt.Errorf("translate: %w", err)
 	}
 	if _, err := tmp.Write(append(b, '\n')); err != nil {
