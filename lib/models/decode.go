@@ -166,6 +166,7 @@ func (d *Decoder) run(sources [][]int32, rowsPer, padTo int, pick func(step int,
 
 // Greedy translates each source (token ids with their special tokens, without padding) by taking the most
 // likely token at every step, until EOS or the maximum length; it returns the target ids without BOS and EOS.
+// EOS is not allowed at the first step (as in Beam), so no output is empty.
 func (d *Decoder) Greedy(sources [][]int32, opts DecodeOptions) ([][]int32, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
@@ -184,7 +185,7 @@ func (d *Decoder) Greedy(sources [][]int32, opts DecodeOptions) ([][]int32, erro
 			if done[i] {
 				continue
 			}
-			best := argmax(logp[i])
+			best := argmax(noEmpty(logp[i], step, d.EOS))
 			if best == d.EOS {
 				done[i] = true
 				continue
@@ -200,6 +201,15 @@ func (d *Decoder) Greedy(sources [][]int32, opts DecodeOptions) ([][]int32, erro
 		return tokens, parents, all
 	})
 	return out, err
+}
+
+// noEmpty forbids the end token at the first step (fairseq's min_len 1): an empty translation is never the
+// output, which an undertrained model's beam search otherwise favours (one factor below one instead of many).
+func noEmpty(logp []float32, step int, eos int32) []float32 {
+	if step == 0 {
+		logp[eos] = float32(math.Inf(-1))
+	}
+	return logp
 }
 
 func argmax(xs []float32) int32 {
@@ -275,7 +285,7 @@ func (d *Decoder) Beam(sources [][]int32, opts DecodeOptions) ([][]int32, error)
 				return a.token < c.token
 			}
 			for b, h := range live[i] {
-				for v, l := range logp[i*k+b] {
+				for v, l := range noEmpty(logp[i*k+b], step, d.EOS) {
 					c := cand{b, int32(v), h.score + float64(l)}
 					if len(top) == 2*k && !better(c, top[len(top)-1]) {
 						continue
