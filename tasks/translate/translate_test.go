@@ -1,6 +1,7 @@
 package translate_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -96,5 +97,23 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if err := translate.DefaultConfig().Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestExport writes the peer's files for the fixture: one JSON line per training batch.
+func TestExport(t *testing.T) {
+	dir := t.TempDir()
+	if err := translate.Export(context.Background(), smokeConfig(), dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"run.json", "vocab.txt", "batches.jsonl", "test_short.tsv"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s: %d bytes, %v", f, len(b), err)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "batches.jsonl"))
+	if n := bytes.Count(b, []byte("\n")); n < 2 || !bytes.Contains(b, []byte(`"labels":[[`)) {
+		t.Errorf("batches.jsonl: %d lines: %.200s", n, b)
 	}
 }
