@@ -46,10 +46,6 @@ func TestTrainLoadTranslateEvaluate(t *testing.T) {
 	if err != nil || len(out) != 2 {
 		t.Fatalf("Translate: %q, %v", out, err)
 	}
-	beam, err := loaded.Translate([]string{"The man sees the dog.", "The king loves the people."}, 3)
-	if err != nil || len(beam) != 2 {
-		t.Fatalf("Translate beam: %q, %v", beam, err)
-	}
 	scores, err := loaded.Evaluate(context.Background(), translate.EvalOptions{Beam: 2, All: true})
 	if err != nil {
 		t.Fatal(err)
