@@ -203,6 +203,9 @@ func logf(w io.Writer, format string, a ...any) {
 	}
 }
 
+// timedCheckpointSteps is the longest interval between checkpoints of a run with a time limit.
+const timedCheckpointSteps = 10
+
 // Train trains a model as cfg says and writes the run directory dir (created if missing; a directory holding a
 // checkpoint of the same run is resumed). It returns the trained model.
 func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model, err error) {
@@ -277,9 +280,15 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 	elapsed := func() float64 { return priorMinutes + time.Since(start).Minutes() }
 	var lastStep int
 	errTimeUp := errors.New("time is up")
+	// With a time limit, checkpoint at least every timedCheckpointSteps steps, so that the run stops within that
+	// many steps of the limit (it stops at the first step after a checkpoint).
+	every := cfg.CheckpointStep
+	if cfg.MaxMinutes > 0 {
+		every = min(every, timedCheckpointSteps)
+	}
 	tcfg := training.Config{Optimizer: opt, Schedule: sched, Steps: cfg.MaxSteps, BatchSize: 1, AccumulationSteps: cfg.Accumulation, Shuffle: true,
 		Seed: cfg.Seed, EvalData: valid, EvalBatchSize: 1, EvalEvery: cfg.EvalSteps,
-		CheckpointPath: filepath.Join(dir, CheckpointFile), CheckpointEvery: cfg.CheckpointStep,
+		CheckpointPath: filepath.Join(dir, CheckpointFile), CheckpointEvery: every,
 		Progress: opts.Progress, PlotTitle: "translation: label-smoothed CE (train), NLL (eval)", NoPlot: opts.NoPlot}
 	if cfg.EvalSentences > 0 {
 		tcfg.Eval = func(ctx *gcontext.Context) (map[string]float64, error) {
@@ -311,7 +320,7 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 			}
 		}
 		// Stop at the first step after a checkpoint once the time is up (the checkpoint of step-1 is written).
-		if cfg.MaxMinutes > 0 && time.Since(start).Minutes() >= cfg.MaxMinutes && (info.Step-1)%cfg.CheckpointStep == 0 {
+		if cfg.MaxMinutes > 0 && time.Since(start).Minutes() >= cfg.MaxMinutes && (info.Step-1)%every == 0 {
 			return errTimeUp
 		}
 		return nil
