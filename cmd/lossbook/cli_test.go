@@ -108,6 +108,16 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"pretrain", "--heads", "3"}, "lossbook pretrain: 2 layers, hidden size 64, 3 heads"},
 		{[]string{"pretrain", "--minutes", "NaN"}, "pretrain: --minutes NaN"},
 		{[]string{"pretrain", "--corpus", "wiki"}, `pretrain: corpus "wiki", want brown`},
+		{[]string{"train", "translate", "--dim", "30", "--heads", "4"}, "train translate: d_model 30 and attention_heads 4"},
+		{[]string{"train", "translate", "--layers", "x"}, `train translate: invalid value "x" for flag -layers`},
+		{[]string{"train", "translate", "--minutes", "-1"}, "train translate: max_minutes -1"},
+		{[]string{"train", "translate", "extra"}, `train translate: unexpected arguments ["extra"]`},
+		{[]string{"train", "translate", "--resume", "--out", "/nonexistent/run"}, "train translate: --resume: /nonexistent/run holds no checkpoint"},
+		{[]string{"eval", "translate"}, "eval translate: missing --checkpoint DIR"},
+		{[]string{"eval", "translate", "--checkpoint", "x", "--beam", "0"}, "eval translate: --beam 0: want >= 1"},
+		{[]string{"translate"}, "translate: missing --checkpoint DIR"},
+		{[]string{"translate", "--checkpoint", "x", "--beam", "0"}, "translate: --beam 0: want >= 1"},
+		{[]string{"translate", "--frob"}, "translate: flag provided but not defined: -frob"},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {
