@@ -22,6 +22,9 @@ type Config struct {
 	Data string `json:"data"`
 	// Split is the fractions of chapters for train, validation and test (lib/data.SplitVersePairs).
 	Split []float64 `json:"split"`
+	// MaxTrainPairs, when positive, keeps only the first MaxTrainPairs training pairs (smoke runs); the
+	// validation and test parts are untouched.
+	MaxTrainPairs int `json:"max_train_pairs,omitempty"`
 
 	// Loss is a losses.New name whose inputs are embeddings (see the package documentation), LossArgs its
 	// keyword arguments (e.g. {"scale": 20}).
@@ -90,10 +93,11 @@ func DefaultConfig() Config {
 	}
 }
 
-// Smoke shrinks c to a run of seconds (notebooks under LOSSBOOK_SMOKE, tests): 30 steps of 16 pairs, a
-// 2,000-token vocabulary, 32 tokens a verse, one layer of width 32, 200 validation verses.
+// Smoke shrinks c to a run of seconds (notebooks under LOSSBOOK_SMOKE, tests): 30 steps of 16 pairs from the
+// first 2,000 training pairs, a 2,000-token vocabulary, 32 tokens a verse, one layer of width 32, 200 validation
+// verses.
 func (c Config) Smoke() Config {
-	c.Steps, c.BatchSize, c.VocabSize, c.MaxLength = 30, 16, 2000, 32
+	c.Steps, c.BatchSize, c.VocabSize, c.MaxLength, c.MaxTrainPairs = 30, 16, 2000, 32, 2000
 	c.HiddenSize, c.NumHiddenLayers, c.NumAttentionHeads, c.IntermediateSize = 32, 1, 2, 64
 	c.EvalEvery, c.CheckpointEvery, c.EvalSize = 15, 15, 200
 	return c
@@ -150,6 +154,8 @@ func (c Config) validate() (losses.Loss, training.Optimizer, training.Schedule, 
 		return fail("HiddenSize %d is not a multiple of NumAttentionHeads %d", c.HiddenSize, c.NumAttentionHeads)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return fail("Dropout %g must be in [0, 1)", c.Dropout)
+	case c.MaxTrainPairs < 0:
+		return fail("MaxTrainPairs %d must not be negative", c.MaxTrainPairs)
 	case c.EvalEvery < 0 || c.CheckpointEvery < 0 || c.EvalSize < 0:
 		return fail("EvalEvery %d, EvalSize %d and CheckpointEvery %d must not be negative", c.EvalEvery,
 			c.EvalSize, c.CheckpointEvery)

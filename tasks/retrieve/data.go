@@ -33,6 +33,9 @@ func LoadSplit(ctx context.Context, cfg Config) (*Split, error) {
 		return nil, fmt.Errorf("retrieve: %w", err)
 	}
 	s := &Split{Train: parts[0], Test: parts[len(parts)-1]}
+	if cfg.MaxTrainPairs > 0 && len(s.Train) > cfg.MaxTrainPairs {
+		s.Train = s.Train[:cfg.MaxTrainPairs]
+	}
 	if len(parts) == 3 {
 		s.Validation = parts[1]
 	}

@@ -616,3 +616,19 @@ func (m *Model) Search(query string, candidates []string, k int) ([]Hit, error) 
 	sort.SliceStable(hits, func(a, b int) bool { return hits[a].Score > hits[b].Score })
 	return hits[:min(k, len(hits))], nil
 }
+
+// Untrained returns the encoder of cfg before any training step, over vocab: its variables are drawn from
+// cfg.Seed when it first embeds (the "before" of a before-and-after picture, and the untrained baseline).
+func Untrained(cfg Config, vocab *tokenize.Vocab) (*Model, error) {
+	if _, _, _, err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	m, err := newModel(cfg, vocab)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.ctx.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
+		return nil, fmt.Errorf("retrieve: %w", err)
+	}
+	return m, nil
+}
