@@ -76,6 +76,14 @@ func TestTrainEveryLossKind(t *testing.T) {
 			if math.Abs(got.MRR-mt.Test.MRR) > 1e-6 || loaded.Metrics == nil || loaded.Metrics.Test != mt.Test {
 				t.Errorf("loaded model ranks %+v, trained one %+v (metrics.json %+v)", got, mt.Test, loaded.Metrics)
 			}
+			// The untrained baseline is the encoder Untrained gives for the same seed and vocabulary.
+			u, err := Untrained(cfg, loaded.Tokenizer().Vocab())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r, err := u.Rank(split.Test); err != nil || math.Abs(r.MRR-mt.Untrained.MRR) > 1e-6 {
+				t.Errorf("Untrained ranks %+v (%v), Train's untrained encoder %+v", r, err, mt.Untrained)
+			}
 			_, es := sides(split.Test)
 			hits, err := loaded.Search(split.Test[0].Source, es, 3)
 			if err != nil {
