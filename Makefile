@@ -7,6 +7,8 @@ SHELL := bash
 GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
 GOROOT_BIN := $(shell $(GO) env GOROOT)/bin
 export PATH := $(CURDIR)/bin:$(GOROOT_BIN):$(PATH)
+# debugpy (in Jupyter's Python) prints four lines about frozen modules on every jupyter command without this.
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 TOOLS := bin/gonb bin/gopls bin/goimports
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
@@ -40,6 +42,7 @@ $(TOOLS) &: tools/go.mod tools/go.sum
 kernel: tools
 	bin/gonb --install
 	/usr/bin/python3 scripts/kernel_env.py "$(CURDIR)/bin:$(GOROOT_BIN)"
+	/usr/bin/python3 scripts/notebook_config.py
 	jupyter kernelspec list | grep gonb
 
 vet:
@@ -102,6 +105,8 @@ run-notebooks:
 	    --output-dir $(NBOUT) "$$nb" 2>&1 | grep -v '^[IW][0-9]\{4\} '; \
 	done
 	$(GO) run ./internal/cmd/nbcheck -executed $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS)))
+	# Executed here, so trusted here: Jupyter shows their SVG and HTML as they are (elsewhere, the PNG twins).
+	/usr/bin/python3 -m nbformat.sign $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS))) 2>&1 | sed 's/^/lossbook: /'
 
 # lossbook against PyTorch on issue #4's workloads (CE, bag-of-embeddings, transformer), alternating, in one run.
 # Takes a few minutes; BENCHFLAGS passes flags, e.g. make bench BENCHFLAGS="-workloads ce -cpuprofile build/prof".

@@ -1,10 +1,13 @@
-// Package losses is lossbook's catalogue of loss functions, built on GoMLX graph nodes, with PyTorch 1.13's
-// names, options and numbers.
+// Package losses computes the loss functions that train and fine-tune language models (cross-entropy with
+// label smoothing and class weights, focal, MSE, Huber, KL, the pre-training losses MLM and NSP, margin and
+// triplet losses) as GoMLX graph functions, with PyTorch 1.13's names, options and numbers.
 //
-// It owns: the per-example loss cores, the one shared helper that applies masks, weights and reduction, the
-// adapters to GoMLX's train.LossFn, and the registry that builds a loss from PyTorch's name and keyword
-// arguments. It must not touch: files, data sets, optimizers, training loops or display. It imports GoMLX's
-// graph packages and nothing else of lossbook.
+//	// PyTorch: nn.CrossEntropyLoss(label_smoothing=0.1)(logits, labels)
+//	ce := func(logits, labels *graph.Node) *graph.Node {
+//		return losses.CrossEntropy(logits, labels, losses.WithLabelSmoothing(0.1))
+//	}
+//	loss := graph.MustExecOnce(lib.MustBackend(), ce, [][]float32{{2, 1, 0.1}, {0.5, 2.5, 0.3}}, []int32{0, 1})
+//	fmt.Println(loss.Value()) // 0.43687308
 //
 // # Two ways in
 //
@@ -16,8 +19,11 @@
 // line and notebooks), whose Loss takes the inputs in the order of the torch module's forward():
 //
 //	ce, err := losses.New("CrossEntropyLoss", map[string]any{"label_smoothing": 0.1})
-//	loss := ce(logits, labels)
-//	trainer := train.NewTrainer(backend, ctx, modelFn, ce.LossFn(), optimizer, nil, nil)
+//	if err != nil {
+//		log.Fatal(err) // an unknown name or keyword argument: the error says what is valid
+//	}
+//	loss := ce(logits, labels) // inside a graph function, as above
+//	lossFn := ce.LossFn()      // GoMLX's train.LossFn, for train.NewTrainer or training.Train
 //
 // # The catalogue
 //
@@ -115,5 +121,11 @@
 // torch 1.13 ops after sentence-transformers' and optax's definitions (neither is installed); the tests read every
 // testdata/golden*.json. A randomized
 // checker, internal/paritycheck, draws random shapes and options for every loss from a seed and compares
-// losses.New with PyTorch to 1e-7.
+// losses.New with PyTorch to 1e-7.//
+// # For contributors
+//
+// losses owns: the per-example loss cores, the one shared helper that applies masks, weights and reduction, the
+// adapters to GoMLX's train.LossFn, and the registry that builds a loss from PyTorch's name and keyword
+// arguments. It must not touch: files, data sets, optimizers, training loops or display. It imports GoMLX's
+// graph packages and nothing else of lossbook.
 package losses
