@@ -45,6 +45,16 @@
 //	                 MarginRanking             MarginRankingLoss
 //	                 TripletMargin             TripletMarginLoss
 //	                 HingeEmbedding            HingeEmbeddingLoss
+//	metric_learning.go
+//	                 MultipleNegativesRanking  MultipleNegativesRankingLoss (InfoNCE, as sentence-transformers)
+//	                 MultipleNegativesSymmetricRanking
+//	                                           MultipleNegativesSymmetricRankingLoss (CLIP)
+//	                 NTXent                    NTXentLoss             (SimCLR, as optax.losses.ntxent)
+//	                 Contrastive               ContrastiveLoss        (Hadsell et al., as sentence-transformers)
+//	                 BatchAllTriplet, BatchHardTriplet, BatchSemiHardTriplet
+//	                                           BatchAllTripletLoss, BatchHardTripletLoss, BatchSemiHardTripletLoss
+//	                 CoSENT                    CoSENTLoss
+//	                 TripletMarginWithDistance TripletMarginWithDistanceLoss
 //	pretraining.go   MLM, NSP                  MLMLoss, NSPLoss       (BERT, as Hugging Face)
 //	                 BertPreTraining           BertPreTrainingLoss    (MLM + NSP, as BertForPreTraining)
 //	robust.go        GeneralRobust             GeneralRobustLoss      (Barron 2019, every α)
@@ -76,6 +86,12 @@
 //	CosineEmbedding, TripletMargin               N                                    [N]
 //	NSP                                          N                                    [N]
 //	BertPreTraining                              MLM's mean + NSP's mean              (scalar only)
+//	MultipleNegativesRanking (and Symmetric),
+//	Contrastive, TripletMarginWithDistance,
+//	BatchHardTriplet                             N                                    [N]
+//	NTXent, BatchSemiHardTriplet                 the number of positive pairs         [N, N], 0 off the pairs
+//	BatchAllTriplet                              triplets with a loss > 1e-16 (+1e-16) [N, N, N], 0 if not valid
+//	CoSENT                                       (one log-sum-exp over pairs)         (scalar only)
 //
 // ReductionSum is Σℓ for all. Special cases: a weighted mean over no valid target is NaN (0/0, as PyTorch) and
 // its gradient is 0; the sum over none is 0. Inputs with a dimension of 0 follow PyTorch: with no examples
@@ -104,7 +120,10 @@
 // # Parity with PyTorch
 //
 // testdata/gen_golden.py (run with /usr/bin/python3, torch 1.13) writes testdata/golden.json: values and
-// gradients in float64 for every loss and option; the tests compare them in float64 and float32. A randomized
+// gradients in float64 for every loss and option; the tests compare them in float64 and float32.
+// testdata/gen_golden_metric.py writes testdata/golden_metric.json for metric_learning.go's losses, composed from
+// torch 1.13 ops after sentence-transformers' and optax's definitions (neither is installed); the tests read every
+// testdata/golden*.json. A randomized
 // checker, internal/paritycheck, draws random shapes and options for every loss from a seed and compares
 // losses.New with PyTorch to 1e-7.
 //

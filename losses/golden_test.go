@@ -1,6 +1,9 @@
 package losses_test
 
 import (
+	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -35,7 +38,34 @@ func loadGolden(t testing.TB) *parity.File {
 	if goldenErr != nil {
 		t.Fatalf("reading testdata/golden.json (regenerate with /usr/bin/python3 losses/testdata/gen_golden.py): %v", goldenErr)
 	}
+	moreGoldenOnce.Do(func() { moreGoldenErr = appendGoldenFiles(golden) })
+	if moreGoldenErr != nil {
+		t.Fatal(moreGoldenErr)
+	}
 	return golden
+}
+
+var (
+	moreGoldenOnce sync.Once
+	moreGoldenErr  error
+)
+
+// appendGoldenFiles adds the cases of the other golden files, testdata/golden_<family>.json (each written by its
+// own testdata/gen_golden_<family>.py, whose provenance it records), to g.
+func appendGoldenFiles(g *parity.File) error {
+	paths, err := filepath.Glob("testdata/golden_*.json")
+	if err != nil {
+		return err
+	}
+	for _, path := range paths {
+		f, err := parity.Load(path)
+		if err != nil {
+			return fmt.Errorf("reading %s (regenerate with /usr/bin/python3 losses/%s): %w", path,
+				strings.Replace(strings.TrimSuffix(path, ".json"), "golden_", "gen_golden_", 1)+".py", err)
+		}
+		g.Cases = append(g.Cases, f.Cases...)
+	}
+	return nil
 }
 
 // TestGolden checks every loss and option against PyTorch's values and gradients (testdata/golden.json), in

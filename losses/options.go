@@ -80,6 +80,7 @@ type options struct {
 	logInput       optional[bool]
 	full           optional[bool]
 	epsilon        optional[float64]
+	metric         metricOptions // the contrastive and triplet family's options (metric_learning.go)
 }
 
 // Option names, as they appear in panics.

@@ -114,6 +114,7 @@ const (
 	kindBool
 	kindReduction
 	kindList // list of numbers, or nil; becomes a constant of the first input's dtype.
+	kindString
 )
 
 // argSpec maps a PyTorch keyword argument to its kind and its Option.
@@ -143,6 +144,11 @@ var kwargs = map[string]argSpec{
 	"log_input":       {kind: kindBool, option: func(v any) Option { return WithLogInput(v.(bool)) }},
 	"full":            {kind: kindBool, option: func(v any) Option { return WithFull(v.(bool)) }},
 	"epsilon":         {kind: kindFloat, option: func(v any) Option { return WithEpsilon(v.(float64)) }},
+	"scale":           {kind: kindFloat, option: func(v any) Option { return WithScale(v.(float64)) }},
+	"temperature":     {kind: kindFloat, option: func(v any) Option { return WithTemperature(v.(float64)) }},
+	// sentence-transformers' distance_metric and torch's distance_function, named: "euclidean" or "cosine".
+	"distance_metric":   {kind: kindString, option: func(v any) Option { return WithDistance(Distance(v.(string))) }},
+	"distance_function": {kind: kindString, option: func(v any) Option { return WithDistance(Distance(v.(string))) }},
 }
 
 // parse validates args and converts them into Options; list arguments become functions that build a constant in
@@ -200,6 +206,16 @@ func (e entry) parse(args map[string]any) (opts []Option, consts []func(*Node) O
 				return nil, nil, fmt.Errorf("losses: %s: %w (valid: \"none\", \"mean\", \"sum\")", name, err)
 			}
 			opts = append(opts, spec.option(r))
+		case kindString:
+			str, ok := v.(string)
+			if !ok {
+				return nil, nil, fmt.Errorf("losses: %s: argument %q must be a string, got %v (%T)", name, k, v, v)
+			}
+			opt := spec.option(str)
+			if err := opt.check(); err != nil {
+				return nil, nil, fmt.Errorf("losses: %s: argument %q: %w", name, k, err)
+			}
+			opts = append(opts, opt)
 		case kindList:
 			if v == nil {
 				continue // None: the default.
@@ -316,6 +332,60 @@ var registry = makeRegistry(
 		inputs: []string{"anchor", "positive", "negative"},
 		args:   []string{"margin", "p", "eps", "swap", "reduction"},
 		call:   three(TripletMargin),
+	},
+	entry{
+		name:   "TripletMarginWithDistanceLoss",
+		inputs: []string{"anchor", "positive", "negative"},
+		args:   []string{"distance_function", "margin", "swap", "reduction"},
+		call:   three(TripletMarginWithDistance),
+	},
+	entry{
+		name:   "MultipleNegativesRankingLoss",
+		inputs: []string{"anchors", "candidates"},
+		args:   []string{"scale", "reduction"},
+		call:   two(MultipleNegativesRanking),
+	},
+	entry{
+		name:   "MultipleNegativesSymmetricRankingLoss",
+		inputs: []string{"anchors", "candidates"},
+		args:   []string{"scale", "reduction"},
+		call:   two(MultipleNegativesSymmetricRanking),
+	},
+	entry{
+		name:   "NTXentLoss",
+		inputs: []string{"embeddings", "labels"},
+		args:   []string{"temperature", "reduction"},
+		call:   two(NTXent),
+	},
+	entry{
+		name:   "ContrastiveLoss",
+		inputs: []string{"input1", "input2", "target"},
+		args:   []string{"distance_metric", "margin", "reduction"},
+		call:   three(Contrastive),
+	},
+	entry{
+		name:   "BatchAllTripletLoss",
+		inputs: []string{"embeddings", "labels"},
+		args:   []string{"distance_metric", "margin", "reduction"},
+		call:   two(BatchAllTriplet),
+	},
+	entry{
+		name:   "BatchHardTripletLoss",
+		inputs: []string{"embeddings", "labels"},
+		args:   []string{"distance_metric", "margin", "reduction"},
+		call:   two(BatchHardTriplet),
+	},
+	entry{
+		name:   "BatchSemiHardTripletLoss",
+		inputs: []string{"embeddings", "labels"},
+		args:   []string{"distance_metric", "margin", "reduction"},
+		call:   two(BatchSemiHardTriplet),
+	},
+	entry{
+		name:   "CoSENTLoss",
+		inputs: []string{"input1", "input2", "target"},
+		args:   []string{"scale"},
+		call:   three(CoSENT),
 	},
 	entry{
 		name:   "HingeEmbeddingLoss",

@@ -65,6 +65,12 @@ func zeroSizeInputs(name string, p zeroPattern) (inputs []zeroInput, classes, ap
 		return []zeroInput{f(n), f(n), f(n)}, false, p.name == "batch0"
 	case "TripletMarginLoss":
 		return []zeroInput{f(n, c), f(n, c), f(n, c)}, false, !seqPattern
+	case "NTXentLoss", "BatchAllTripletLoss", "BatchHardTripletLoss", "BatchSemiHardTripletLoss":
+		return []zeroInput{f(n, c), i(n)}, false, !seqPattern
+	case "ContrastiveLoss", "CoSENTLoss":
+		return []zeroInput{f(n, c), f(n, c), f(n)}, false, !seqPattern
+	case "TripletMarginWithDistanceLoss":
+		return []zeroInput{f(n, c), f(n, c), f(n, c)}, false, !seqPattern
 	case "GaussianNLLLoss":
 		return []zeroInput{f(n, c), f(n, c), f(n, c)}, false, !seqPattern
 	case "GeneralRobustLoss", "AdaptiveRobustLoss":

@@ -118,6 +118,14 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"translate"}, "translate: missing --checkpoint DIR"},
 		{[]string{"translate", "--checkpoint", "x", "--beam", "0"}, "translate: --beam 0: want >= 1"},
 		{[]string{"translate", "--frob"}, "translate: flag provided but not defined: -frob"},
+		{[]string{"train", "retrieve"}, "train retrieve: missing --out DIR"},
+		{[]string{"train", "retrieve", "--out", "x", "--loss", "CrossEntropyLoss"}, "train retrieve: loss CrossEntropyLoss takes (input, target)"},
+		{[]string{"train", "retrieve", "--out", "x", "--loss_args", "{"}, "train retrieve: --loss_args \"{\": want a JSON object"},
+		{[]string{"eval", "retrieve"}, "eval retrieve: missing --checkpoint DIR"},
+		{[]string{"retrieve"}, "retrieve: missing --checkpoint DIR"},
+		{[]string{"retrieve", "--checkpoint", "x"}, "retrieve: needs one text to search for, got 0 arguments"},
+		{[]string{"retrieve", "--checkpoint", "x", "-k", "0", "text"}, "retrieve: -k 0 must be at least 1"},
+		{[]string{"retrieve", "--checkpoint", "x", "--pool", "train", "text"}, `retrieve: unknown --pool "train"; valid: test, all`},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {
