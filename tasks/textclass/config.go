@@ -130,6 +130,13 @@ func SizedConfig() Config {
 	return DefaultConfig()
 }
 
+// Validate checks c without reading any data: the names and arguments of the loss, optimizer and schedule, the
+// sizes and ranges. It returns one error naming what is wrong and what is valid.
+func (c Config) Validate() error {
+	_, _, _, err := c.validate()
+	return err
+}
+
 // validate checks c and builds its loss, optimizer and schedule, returning one error naming what is wrong.
 func (c Config) validate() (losses.Loss, training.Optimizer, training.Schedule, error) {
 	fail := func(format string, a ...any) (losses.Loss, training.Optimizer, training.Schedule, error) {

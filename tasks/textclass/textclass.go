@@ -187,14 +187,8 @@ func trainSplit(ctx context.Context, cfg Config, split *Split, vocab *tokenize.V
 		return nil, err
 	}
 	if vocab == nil {
-		texts := make([]string, len(split.Train))
-		for i, x := range split.Train {
-			texts[i] = x.Text
-		}
-		vocab, err = tokenize.TrainFromSlice(texts, tokenize.TrainOptions{VocabSize: cfg.VocabSize,
-			Options: tokenize.Uncased()})
-		if err != nil {
-			return nil, fmt.Errorf("textclass: tokenizer: %w", err)
+		if vocab, err = trainVocab(split.Train, cfg.VocabSize); err != nil {
+			return nil, err
 		}
 	}
 	m, err := newModel(cfg, split.Classes, vocab)
