@@ -43,14 +43,14 @@ type CompareRun struct {
 
 // CompareSummary is the mean and the sample standard deviation over seeds of one loss on one variant.
 type CompareSummary struct {
-	Loss                 string  `json:"loss"`
-	SpamFraction         float64 `json:"spam_fraction"`
-	Seeds                int     `json:"seeds"`
-	AccuracyMean         float64 `json:"accuracy_mean"`
-	SpamF1Mean           float64 `json:"spam_f1_mean"`
-	SpamF1SD             float64 `json:"spam_f1_sd"`
-	ECEMean              float64 `json:"ece_mean"`
-	ECESD                float64 `json:"ece_sd"`
+	Loss         string  `json:"loss"`
+	SpamFraction float64 `json:"spam_fraction"`
+	Seeds        int     `json:"seeds"`
+	AccuracyMean float64 `json:"accuracy_mean"`
+	SpamF1Mean   float64 `json:"spam_f1_mean"`
+	SpamF1SD     float64 `json:"spam_f1_sd"`
+	ECEMean      float64 `json:"ece_mean"`
+	ECESD        float64 `json:"ece_sd"`
 }
 
 // CompareLosses trains base's model once for every loss, seed and spam fraction (0 keeps all the spam; 0.05 is
