@@ -73,11 +73,11 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 	sched := fs.String("schedule", "", "learning-rate schedule: constant, linear, CosineAnnealingLR, StepLR (default: constant for the bag, linear for the transformer)")
 	schedArgs := kvFlags{}
 	fs.Var(schedArgs, "sched-arg", "schedule keyword argument k=v, repeatable (num_warmup_steps=100)")
-	steps := fs.Int("steps", 0, "optimizer steps (default: 2000; with --smoke 40)")
+	steps := fs.Int("steps", 0, "optimizer steps (default: 1000; with --smoke 40)")
 	batch := fs.Int("batch", 0, "examples per step (default 32)")
 	seed := fs.Uint64("seed", def.Seed, "seed of the split, the initialisation and the data order")
 	vocab := fs.Int("vocab-size", 0, "WordPiece vocabulary size (default 16000)")
-	maxLen := fs.Int("max-length", 0, "tokens per text (default: 512 for the bag, 256 for the transformer)")
+	maxLen := fs.Int("max-length", 0, "tokens per text, [CLS] and [SEP] included (default 256)")
 	hidden := fs.Int("hidden-size", 0, "embedding or model width (default: 64 for the bag, 128 for the transformer)")
 	layers := fs.Int("num-layers", 0, "transformer blocks (default 2)")
 	spamFrac := fs.Float64("spam-fraction", 0, "keep this fraction of the spam in the training split (imbalanced variant); 0 keeps all")
@@ -176,16 +176,19 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-const textclassEvalUsage = `Usage: lossbook eval [textclass] --checkpoint DIR [--json]
+const textclassEvalUsage = `Usage: lossbook eval [textclass] --checkpoint DIR [--json] [--export DIR]
 
 Evaluates a text classifier's run directory on its held-out test split (the data set and split seed of its
 run.json): accuracy, per-class precision, recall, F1 and support, macro and weighted F1, the confusion matrix
-and the expected calibration error.`
+and the expected calibration error. --export writes train/validation/test.jsonl ({"text", "label", "class",
+"ids"} a line) and classes.json, so that scripts/peer_textclass_sklearn.py and peer_textclass_torch.py train on
+exactly the same split and tokens.`
 
 func textclassEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("eval")
 	dir := fs.String("checkpoint", "", "run directory written by lossbook train textclass (required)")
 	asJSON := fs.Bool("json", false, "print the evaluation as JSON")
+	export := fs.String("export", "", "also write the split with the model's token ids to this folder, for peers (scripts/peer_textclass_*.py)")
 	if err := parseFlags(fs, args, textclassEvalUsage, stdout); err != nil {
 		return err
 	}
@@ -202,6 +205,11 @@ func textclassEval(args []string, stdout, stderr io.Writer) error {
 	ev, err := m.Evaluate()
 	if err != nil {
 		return err
+	}
+	if *export != "" {
+		if err := m.ExportSplit(*export); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		return writeJSON(stdout, ev)

@@ -3,6 +3,7 @@ package textclass
 import (
 	"context"
 	"fmt"
+	"html"
 	"strings"
 
 	"github.com/lossbook/lossbook/metrics"
@@ -184,4 +185,54 @@ func (m *Model) Split() (*Split, error) {
 		m.split = s
 	}
 	return m.split, nil
+}
+
+// ConfusionHTML draws the confusion matrix as an HTML table whose cells are shaded by their share of their row
+// (the true class), for nb.HTML in a notebook: a picture that survives export and untrusted viewers.
+func (e *Evaluation) ConfusionHTML() string {
+	var b strings.Builder
+	b.WriteString(`<table style="border-collapse:collapse;font-family:sans-serif;font-size:13px">`)
+	b.WriteString(`<tr><th style="padding:4px">true \ predicted</th>`)
+	for _, c := range e.Classes {
+		fmt.Fprintf(&b, `<th style="padding:4px">%s</th>`, html.EscapeString(c.Class))
+	}
+	b.WriteString("</tr>")
+	for i, row := range e.Confusion {
+		total := 0
+		for _, n := range row {
+			total += n
+		}
+		fmt.Fprintf(&b, `<tr><th style="padding:4px;text-align:right">%s</th>`, html.EscapeString(e.Classes[i].Class))
+		for _, n := range row {
+			share := 0.0
+			if total > 0 {
+				share = float64(n) / float64(total)
+			}
+			color := "#000"
+			if share > 0.5 {
+				color = "#fff"
+			}
+			fmt.Fprintf(&b, `<td style="padding:6px 10px;text-align:center;border:1px solid #ccc;`+
+				`background:rgba(31,119,180,%.3f);color:%s">%d</td>`, share, color, n)
+		}
+		b.WriteString("</tr>")
+	}
+	b.WriteString("</table>")
+	return b.String()
+}
+
+// ReportRows returns the per-class metrics and the averages as table rows (class, precision, recall, F1,
+// support), for nb.Table.
+func (e *Evaluation) ReportRows() (header []string, rows [][]string) {
+	header = []string{"class", "precision", "recall", "F1", "support"}
+	for _, c := range e.Classes {
+		rows = append(rows, []string{c.Class, fmt.Sprintf("%.4f", c.Precision), fmt.Sprintf("%.4f", c.Recall),
+			fmt.Sprintf("%.4f", c.F1), fmt.Sprint(c.Support)})
+	}
+	rows = append(rows, []string{"accuracy", "", "", fmt.Sprintf("%.4f", e.Accuracy), fmt.Sprint(e.N)})
+	for _, r := range e.report.Averages {
+		rows = append(rows, []string{r.Name, fmt.Sprintf("%.4f", r.Precision), fmt.Sprintf("%.4f", r.Recall),
+			fmt.Sprintf("%.4f", r.F1), fmt.Sprint(int(r.Support))})
+	}
+	return header, rows
 }
