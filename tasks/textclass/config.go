@@ -110,11 +110,12 @@ func TransformerConfig() Config {
 	return c
 }
 
-// Smoke shrinks c to a run of seconds (notebooks under LOSSBOOK_SMOKE, tests): 40 steps of 16, a 2,000-token
-// vocabulary, 64 tokens a text, the transformer 1 layer of width 32.
+// Smoke shrinks c to a run of seconds (notebooks under LOSSBOOK_SMOKE, tests): 40 steps of 16 at a learning
+// rate of 0.01, a 2,000-token vocabulary, 64 tokens a text, the transformer 1 layer of width 32.
 func (c Config) Smoke() Config {
 	c.Steps, c.BatchSize, c.VocabSize, c.MaxLength = 40, 16, 2000, 64
 	c.EvalEvery, c.CheckpointEvery = 20, 20
+	c.OptimizerArgs = map[string]any{"lr": 0.01}
 	if c.Model == Transformer {
 		c.HiddenSize, c.NumHiddenLayers, c.NumAttentionHeads, c.IntermediateSize = 32, 1, 2, 64
 	}

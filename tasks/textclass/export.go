@@ -72,7 +72,10 @@ func writeAtomic(path string, write func(*bufio.Writer) error) error {
 		return fmt.Errorf("textclass: %w", err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	err = write(w)
+	err = f.Chmod(0o644)
+	if err == nil {
+		err = write(w)
+	}
 	if err == nil {
 		err = w.Flush()
 	}

@@ -299,7 +299,10 @@ func writeJSONAtomic(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("textclass: %w", err)
 	}
-	_, err = f.Write(append(b, '\n'))
+	err = f.Chmod(0o644)
+	if err == nil {
+		_, err = f.Write(append(b, '\n'))
+	}
 	if errClose := f.Close(); err == nil {
 		err = errClose
 	}
