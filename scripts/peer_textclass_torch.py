@@ -101,18 +101,21 @@ def main():
            "lossbook_accuracy": lossbook["test"]["accuracy"],
            "lossbook_steps_per_second": lossbook["steps_per_second"], "lossbook_backend": lossbook.get("backend")}
     classes = meta["classes"]
-    if "spam" in classes:
-        p = classes.index("spam")
+    f1s = {}
+    for p, name in enumerate(classes):
         tp = ((pred == p) & (yte == p)).sum().item()
         fp = ((pred == p) & (yte != p)).sum().item()
         fn = ((pred != p) & (yte == p)).sum().item()
-        out["spam_f1"] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        f1s[name] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    out["macro_f1"] = sum(f1s.values()) / len(f1s)
+    if "spam" in classes:
+        out["spam_f1"] = f1s["spam"]
     out["steps_per_second_ratio"] = out["lossbook_steps_per_second"] / out["steps_per_second"]
     if args.json:
         print(json.dumps(out, indent=2))
         return
     print(f"torch {out['torch']}, {args.threads} thread(s): {steps} steps in {seconds:.1f} s "
-          f"({out['steps_per_second']:.2f} steps/s); test accuracy {acc:.4f}"
+          f"({out['steps_per_second']:.2f} steps/s); test accuracy {acc:.4f}, macro-F1 {out['macro_f1']:.4f}"
           + (f", spam F1 {out['spam_f1']:.4f}" if "spam_f1" in out else ""))
     print(f"lossbook ({out['lossbook_backend']}): accuracy {out['lossbook_accuracy']:.4f}, "
           f"{out['lossbook_steps_per_second']:.2f} steps/s; lossbook/torch steps/s ratio "
