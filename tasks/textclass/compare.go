@@ -54,7 +54,8 @@ type CompareSummary struct {
 }
 
 // CompareLosses trains base's model once for every loss, seed and spam fraction (0 keeps all the spam; 0.05 is
-// issue 12's imbalanced variant), without a run directory, and scores each on the test split. The tokenizer is
+// issue 12's imbalanced variant), without a run directory or evaluations during training, and scores each on
+// the test split. The tokenizer is
 // trained once per seed and fraction and shared by the losses, so runs differ only in their loss. It returns
 // every run and, per loss and fraction, the mean and spread over seeds.
 func CompareLosses(ctx context.Context, base Config, specs []LossSpec, seeds []uint64, spamFractions []float64) (
@@ -63,7 +64,7 @@ func CompareLosses(ctx context.Context, base Config, specs []LossSpec, seeds []u
 		return nil, nil, fmt.Errorf("textclass: CompareLosses: %d losses, %d seeds, %d spam fractions; want at least one of each",
 			len(specs), len(seeds), len(spamFractions))
 	}
-	base.Out, base.Resume, base.NoPlot = "", false, true
+	base.Out, base.Resume, base.NoPlot, base.EvalEvery = "", false, true, 0
 	var runs []CompareRun
 	for _, seed := range seeds {
 		cfg := base
