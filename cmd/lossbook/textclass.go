@@ -140,7 +140,7 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 		if !flagSet(fs, "steps") && !*smoke && !lib.Smoke() {
 			cfg.Steps = 200
 		}
-		return textclassCompare(ctx, cfg, *asJSON, stdout)
+		return textclassCompare(ctx, cfg, *asJSON, stdout, stderr)
 	}
 	cfg.Out, cfg.Resume = *out, *resume
 	if cfg.Out == "" {
@@ -303,11 +303,13 @@ func textclassPredict(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// textclassCompare runs textclass.CompareLosses on seeds 1-3, balanced and with spam cut to 5%, and prints the
-// table of means and spreads (or every run as JSON).
-func textclassCompare(ctx context.Context, cfg textclass.Config, asJSON bool, stdout io.Writer) error {
+// textclassCompare runs textclass.CompareLosses on seeds 1-3, balanced and with spam cut to 5%, writes each run
+// as a JSON line on stderr as it ends, and prints the table of means and spreads (or every run as JSON).
+func textclassCompare(ctx context.Context, cfg textclass.Config, asJSON bool, stdout, stderr io.Writer) error {
 	start := time.Now()
-	runs, sum, err := textclass.CompareLosses(ctx, cfg, textclass.ComparedLosses(), []uint64{1, 2, 3}, []float64{0, 0.05})
+	enc := json.NewEncoder(stderr)
+	runs, sum, err := textclass.CompareLosses(ctx, cfg, textclass.CompareOptions{Seeds: []uint64{1, 2, 3},
+		SpamFractions: []float64{0, 0.05}, OnRun: func(r textclass.CompareRun) { _ = enc.Encode(r) }})
 	if err != nil {
 		return err
 	}

@@ -53,13 +53,23 @@ type CompareSummary struct {
 	ECESD        float64 `json:"ece_sd"`
 }
 
-// CompareLosses trains base's model once for every loss, seed and spam fraction (0 keeps all the spam; 0.05 is
-// issue 12's imbalanced variant), without a run directory or evaluations during training, and scores each on
+// CompareOptions says what CompareLosses compares.
+type CompareOptions struct {
+	Losses        []LossSpec         // nil: ComparedLosses()
+	Seeds         []uint64           // split, initialisation and data order of each run, e.g. 1, 2, 3
+	SpamFractions []float64          // 0 keeps all the spam of the training split; 0.05 is issue 12's imbalanced variant
+	OnRun         func(r CompareRun) // if set, called after each run (e.g. to print it as it comes)
+}
+
+// CompareLosses trains base's model once for every loss, seed and spam fraction of o, without a run directory or evaluations during training, and scores each on
 // the test split. The tokenizer is
 // trained once per seed and fraction and shared by the losses, so runs differ only in their loss. It returns
 // every run and, per loss and fraction, the mean and spread over seeds.
-func CompareLosses(ctx context.Context, base Config, specs []LossSpec, seeds []uint64, spamFractions []float64) (
-	[]CompareRun, []CompareSummary, error) {
+func CompareLosses(ctx context.Context, base Config, o CompareOptions) ([]CompareRun, []CompareSummary, error) {
+	specs, seeds, spamFractions := o.Losses, o.Seeds, o.SpamFractions
+	if specs == nil {
+		specs = ComparedLosses()
+	}
 	if len(specs) == 0 || len(seeds) == 0 || len(spamFractions) == 0 {
 		return nil, nil, fmt.Errorf("textclass: CompareLosses: %d losses, %d seeds, %d spam fractions; want at least one of each",
 			len(specs), len(seeds), len(spamFractions))
@@ -99,6 +109,9 @@ func CompareLosses(ctx context.Context, base Config, specs []LossSpec, seeds []u
 				runs = append(runs, CompareRun{Loss: spec.Label, SpamFraction: frac, Seed: seed, Accuracy: ev.Accuracy,
 					SpamF1: positiveF1(ev, split.Classes), MacroF1: ev.MacroF1, ECE: ev.ECE,
 					Seconds: time.Since(start).Seconds()})
+				if o.OnRun != nil {
+					o.OnRun(runs[len(runs)-1])
+				}
 			}
 		}
 	}

@@ -200,3 +200,40 @@ func TestStratifiedSplit(t *testing.T) {
 		t.Errorf("subsample to 25%% of 32 spam: %d examples, want 72", len(got))
 	}
 }
+
+func TestCompareLosses(t *testing.T) {
+	cfg := tinyConfig(t, Bag)
+	var seen int
+	runs, sum, err := CompareLosses(context.Background(), cfg, CompareOptions{Seeds: []uint64{1, 2},
+		SpamFractions: []float64{0}, Losses: ComparedLosses()[2:], OnRun: func(CompareRun) { seen++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 4 || seen != 4 || len(sum) != 2 {
+		t.Fatalf("%d runs (%d reported), %d summaries; want 4, 4, 2", len(runs), seen, len(sum))
+	}
+	for _, s := range sum {
+		if s.Seeds != 2 || s.SpamF1Mean < 0.5 || s.ECEMean < 0 || s.ECEMean > 1 {
+			t.Errorf("summary %+v: want 2 seeds, spam F1 >= 0.5, ECE in [0, 1]", s)
+		}
+	}
+	if _, _, err := CompareLosses(context.Background(), cfg, CompareOptions{}); err == nil {
+		t.Error("CompareLosses with no seeds: no error")
+	}
+}
+
+func TestBalancedWeights(t *testing.T) {
+	xs := []Example{{Label: 0}, {Label: 0}, {Label: 0}, {Label: 1}}
+	// scikit-learn: compute_class_weight("balanced", classes=[0, 1, 2], y=[0, 0, 0, 1]) needs every class
+	// present; lossbook gives an absent class weight 0.
+	got := balancedWeights(xs, 3)
+	want := []float64{4.0 / 9, 4.0 / 3, 0}
+	for i := range want {
+		if d := got[i] - want[i]; d > 1e-12 || d < -1e-12 {
+			t.Errorf("balancedWeights = %v, want %v", got, want)
+		}
+	}
+	if m := meanSD([]float64{1, 2, 3}); m[0] != 2 || m[1] != 1 {
+		t.Errorf("meanSD(1, 2, 3) = %v, want [2 1]", m)
+	}
+}
