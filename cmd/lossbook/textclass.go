@@ -77,7 +77,7 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 	batch := fs.Int("batch", 0, "examples per step (default 32)")
 	seed := fs.Uint64("seed", def.Seed, "seed of the split, the initialisation and the data order")
 	vocab := fs.Int("vocab-size", 0, "WordPiece vocabulary size (default 16000)")
-	maxLen := fs.Int("max-length", 0, "tokens per text, [CLS] and [SEP] included (default 256)")
+	maxLen := fs.Int("max-length", 0, "tokens per text, [CLS] and [SEP] included (default: 256 for the bag, 128 for the transformer)")
 	hidden := fs.Int("hidden-size", 0, "embedding or model width (default: 64 for the bag, 128 for the transformer)")
 	layers := fs.Int("num-layers", 0, "transformer blocks (default 2)")
 	spamFrac := fs.Float64("spam-fraction", 0, "keep this fraction of the spam in the training split (imbalanced variant); 0 keeps all")

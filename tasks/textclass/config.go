@@ -100,10 +100,13 @@ func DefaultConfig() Config {
 }
 
 // TransformerConfig is DefaultConfig with a small BERT-style encoder: 2 layers, width 128, 4 heads, feed-forward
-// 512, dropout 0.1, AdamW lr 5e-4 with a linear schedule (10% warmup).
+// 512, dropout 0.1, 128 tokens a text, AdamW lr 5e-4 with a linear schedule (10% warmup). At 256 tokens a step of
+// 32 took over 3 CPU seconds on the pure-Go backend (issue 12's measurement), so 1,000 steps would not fit in 20
+// minutes on 2 cores; 128 tokens roughly halves that (not yet measured).
 func TransformerConfig() Config {
 	c := DefaultConfig()
 	c.Model = Transformer
+	c.MaxLength = 128
 	c.HiddenSize, c.NumHiddenLayers, c.NumAttentionHeads, c.IntermediateSize, c.Dropout = 128, 2, 4, 512, 0.1
 	c.OptimizerArgs = map[string]any{"lr": 5e-4}
 	c.Schedule = "linear"
