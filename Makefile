@@ -17,7 +17,7 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean experiment-optimizers
+.PHONY: all lab test deps tools kernel xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean experiment-optimizers textclass-peers textclass-compare
 
 all: test
 
@@ -120,6 +120,21 @@ bench:
 experiment-optimizers:
 	mkdir -p build
 	$(GO) run ./internal/cmd/optimcompare -json build/optimcompare.json
+
+# Text classification (issue 12): the bag model on SpamAssassin, then its split exported with the same tokens and
+# the scikit-learn and PyTorch peers on it (PyTorch: same model, optimizer, steps and batch; steps/s ratio).
+# TCFLAGS passes flags to lossbook train textclass, e.g. make textclass-peers TCFLAGS="--steps 200".
+TCOUT ?= build/textclass
+textclass-peers:
+	rm -rf $(TCOUT)/run $(TCOUT)/split
+	$(GO) run ./cmd/lossbook train textclass --out $(TCOUT)/run $(TCFLAGS)
+	$(GO) run ./cmd/lossbook eval --checkpoint $(TCOUT)/run --export $(TCOUT)/split > /dev/null
+	/usr/bin/python3 scripts/peer_textclass_sklearn.py $(TCOUT)/split
+	/usr/bin/python3 scripts/peer_textclass_torch.py $(TCOUT)/run $(TCOUT)/split
+
+# The loss comparison of notebook 04 (CE, label smoothing, focal, class weights; seeds 1-3; all spam and 5%).
+textclass-compare:
+	$(GO) run ./cmd/lossbook train textclass --compare-losses $(TCFLAGS)
 
 # Random parity check of every loss against PyTorch (needs Debian's python3-torch): make parity SEED=7 PER_LOSS=50
 SEED ?= 1

@@ -126,6 +126,18 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"retrieve", "--checkpoint", "x"}, "retrieve: needs one text to search for, got 0 arguments"},
 		{[]string{"retrieve", "--checkpoint", "x", "-k", "0", "text"}, "retrieve: -k 0 must be at least 1"},
 		{[]string{"retrieve", "--checkpoint", "x", "--pool", "train", "text"}, `retrieve: unknown --pool "train"; valid: test, all`},
+		{[]string{"train", "textclass", "--model", "cnn"}, `train textclass: unknown model "cnn"; valid: bag, transformer`},
+		{[]string{"train", "textclass", "--loss", "CELoss"}, `train textclass: losses: unknown loss "CELoss"`},
+		{[]string{"train", "textclass", "--loss-arg", "gamma"}, `train textclass: invalid value "gamma" for flag -loss-arg`},
+		{[]string{"train", "textclass", "--loss-arg", "label_smoothing=2"}, "train textclass: losses: CrossEntropyLoss"},
+		{[]string{"train", "textclass", "--optimizer", "Adagrad"}, `train textclass: unknown optimizer "Adagrad"`},
+		{[]string{"train", "textclass", "--steps", "-1"}, "train textclass: --steps -1 must be positive"},
+		{[]string{"train", "textclass", "--batch", "x"}, `train textclass: invalid value "x" for flag -batch`},
+		{[]string{"train", "textclass", "--resume"}, "train textclass: --resume needs --out DIR"},
+		{[]string{"train", "textclass", "extra"}, `train textclass: unexpected arguments ["extra"]`},
+		{[]string{"eval", "textclass"}, "eval: missing --checkpoint DIR"},
+		{[]string{"predict"}, "predict: missing --checkpoint DIR"},
+		{[]string{"predict", "--checkpoint", "d", "--jsonl", "x"}, "predict: --jsonl reads standard input"},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {

@@ -29,6 +29,9 @@ type command struct {
 	run     func(args []string, stdout, stderr io.Writer) error // args exclude the command's name
 }
 
+// stdin is what commands that read texts (predict, translate) read when given none as arguments; tests replace it.
+var stdin io.Reader = os.Stdin
+
 // commands holds every subcommand, registered by the init functions of this package's files.
 var commands = map[string]command{}
 

@@ -26,9 +26,6 @@ func init() {
 	})
 }
 
-// stdin is where `lossbook translate` reads sentences when no TEXT is given (tests replace it).
-var stdin io.Reader = os.Stdin
-
 func trainTranslate(args []string, stdout, stderr io.Writer) error {
 	def := translate.DefaultConfig()
 	fs := newFlags("train translate")
