@@ -7,6 +7,7 @@ require (
 	github.com/gomlx/gomlx v0.26.0
 	github.com/janpfeifer/gonb v0.11.1
 	github.com/ulikunitz/xz v0.5.15
+	golang.org/x/mod v0.30.0
 	golang.org/x/text v0.31.0
 )
 
