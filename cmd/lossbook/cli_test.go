@@ -29,6 +29,9 @@ func TestHelp(t *testing.T) {
 		{[]string{"data", "export", "-h"}, []string{"Usage: lossbook data export", "-fractions", "(default 1)"}},
 		{[]string{"xla", "install", "-h"}, []string{"Usage: lossbook xla install"}},
 		{[]string{"xla", "install", "cuda", "--help"}, []string{"Usage: lossbook xla install"}},
+		{[]string{"kernel", "install", "-h"}, []string{"Usage: lossbook kernel install", "-sys-prefix", `(default "lossbook")`}},
+		{[]string{"kernel", "status", "--help"}, []string{"Usage: lossbook kernel status", "-json"}},
+		{[]string{"help", "kernel"}, []string{"Usage: lossbook kernel install|update|status|uninstall"}},
 	}
 	// Every command answers all three spellings.
 	for _, name := range names() {
@@ -102,6 +105,14 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"train", "frob"}, `train: unknown task "frob"`},
 		{[]string{"eval"}, "eval: missing --checkpoint DIR"},
 		{[]string{"eval", "frob"}, `eval: unknown task "frob"`},
+		{[]string{"kernel"}, "kernel: needs a subcommand: install, update, status or uninstall"},
+		{[]string{"kernel", "frob"}, `kernel: unknown subcommand "frob"`},
+		{[]string{"kernel", "install", "extra"}, `kernel install: takes no arguments, got ["extra"]`},
+		{[]string{"kernel", "install", "--user", "--sys-prefix"}, "kernel install: --user and --sys-prefix exclude each other"},
+		{[]string{"kernel", "status", "--name", "a b"}, `kernel status: --name: invalid kernel name "a b"`},
+		{[]string{"kernel", "update", "--name", ""}, `kernel update: --name: invalid kernel name ""`},
+		{[]string{"kernel", "uninstall", "--source", "x"}, "kernel uninstall: flag provided but not defined: -source"},
+		{[]string{"kernel", "status", "--json=maybe"}, "kernel status: invalid boolean value"},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {

@@ -175,14 +175,15 @@ func Update(ctx context.Context, o Options) (s *State, changed bool, err error) 
 	if err != nil {
 		return nil, false, err
 	}
-	if tree.Hash == old.TreeHash && th == old.ToolsHash && tree.Dir == old.Source && old.binariesPresent(SpecDir(o.DataDir, o.name())) {
+	needTools := o.Tools && (th != old.ToolsHash || !binariesPresent(SpecDir(o.DataDir, o.name())))
+	if tree.Hash == old.TreeHash && tree.Dir == old.Source && !needTools {
 		return old, false, nil
 	}
-	s, err = install(ctx, o, th != old.ToolsHash || !old.binariesPresent(SpecDir(o.DataDir, o.name())))
+	s, err = install(ctx, o, needTools)
 	return s, err == nil, err
 }
 
-func (s *State) binariesPresent(specDir string) bool {
+func binariesPresent(specDir string) bool {
 	for _, b := range []string{"gonb", "gopls", "goimports", "go"} {
 		if _, err := os.Stat(filepath.Join(specDir, "bin", b)); err != nil {
 			return false
@@ -294,19 +295,11 @@ func install(ctx context.Context, o Options, buildTools bool) (*State, error) {
 		Files: tree.Files, ToolsHash: th, GoRoot: env["GOROOT"], GoVersion: env["GOVERSION"], ModCache: env["GOMODCACHE"],
 	}
 	if old != nil {
-		if !o.Tools || !buildTools {
-			s.ToolsHash = old.ToolsHash
-			if !o.Tools {
-				s.ToolsHash = ""
-			}
-		}
 		for _, p := range append([]string{old.Version}, old.Previous...) {
 			if p != v && !slices.Contains(s.Previous, p) {
 				s.Previous = append(s.Previous, p)
 			}
 		}
-	} else if !o.Tools {
-		s.ToolsHash = ""
 	}
 	// Versions older than the one before are removed from the module cache (each is a copy of the tree).
 	if len(s.Previous) > keepVersions-1 {
