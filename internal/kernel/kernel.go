@@ -152,8 +152,16 @@ func ReadState(specDir string) (*State, error) {
 // the source's tools/go.mod, publishes the source tree (see the package comment), writes the kernel's go
 // script, the go.sum of the version served and kernel.json, and checks that a new kernel session's module
 // requires the version, reading no network.
+// GoNB, gopls and goimports are built again only when tools/go.mod or tools/go.sum changed since, or a binary
+// is missing.
 func Install(ctx context.Context, o Options) (*State, error) {
-	return install(ctx, o, true)
+	build := true
+	if old, err := ReadState(SpecDir(o.DataDir, o.name())); err == nil && o.Source != "" {
+		if th, err := toolsHash(o.Source); err == nil && th == old.ToolsHash && binariesPresent(SpecDir(o.DataDir, o.name())) {
+			build = false
+		}
+	}
+	return install(ctx, o, build)
 }
 
 // Update publishes the source tree again when it has changed since the kernel's version (and rebuilds the
