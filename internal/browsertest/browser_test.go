@@ -266,6 +266,15 @@ func TestNotebook00(t *testing.T) {
 	os.WriteFile(filepath.Join(repo, "build", "browser", "00_setup.json"), b, 0o644)
 	if r.CodeCells == 0 || len(r.WithoutOutput) > 0 {
 		t.Errorf("%d code cells; without output: %v", r.CodeCells, r.WithoutOutput)
+		for _, i := range r.WithoutOutput {
+			// What the notebook's model holds for the cell, and its page.
+			js := fmt.Sprintf(`(() => { const c = Jupyter.notebook.get_cells().filter(c => c.cell_type === 'code')[%d];
+			  return JSON.stringify({prompt: c.input_prompt_number, outputs: c.output_area.outputs}).slice(0, 1500) + ' ' +
+			    c.element[0].querySelector('.output_wrapper').outerHTML.slice(0, 1500); })()`, i)
+			if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](js)); err == nil {
+				t.Logf("code cell %d: %s", i, got)
+			}
+		}
 	}
 	if len(r.Errors) > 0 || len(r.Stderr) > 0 {
 		t.Errorf("error outputs %q, stderr outputs %q; want none", r.Errors, r.Stderr)
