@@ -8,6 +8,8 @@ SHELL := bash
 GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
 GOROOT_BIN := $(shell $(GO) env GOROOT)/bin
 export PATH := $(CURDIR)/bin:$(GOROOT_BIN):$(PATH)
+# debugpy (in Jupyter's Python) prints four lines about frozen modules on every jupyter command without this.
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 TOOLS := bin/gonb bin/gopls bin/goimports
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
@@ -16,7 +18,7 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel kernel-test browser-test xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean
+.PHONY: all lab test deps tools kernel kernel-test browser-test xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean experiment-optimizers
 
 all: test
 
@@ -44,6 +46,7 @@ $(TOOLS) &: tools/go.mod tools/go.sum
 kernel: tools
 	bin/gonb --install
 	/usr/bin/python3 scripts/kernel_env.py "$(CURDIR)/bin:$(GOROOT_BIN)"
+	/usr/bin/python3 scripts/notebook_config.py
 	$(GO) run ./cmd/lossbook kernel install
 	jupyter kernelspec list | grep -w -e gonb -e lossbook
 
@@ -69,7 +72,8 @@ gotest-xla: xla-plugin
 # Inputs that found a bug are kept in the package's testdata/fuzz/<target> and replay under go test.
 FUZZTIME ?= 5s
 FUZZ_TARGETS := ./metrics:FuzzBLEU ./metrics:FuzzTokenizers ./lib/data:FuzzZText ./lib/data:FuzzTarGz \
-	./lib/tokenize:FuzzWordPiece ./lib/tokenize:FuzzTrain ./losses:FuzzNew ./losses:FuzzLossShapes ./lib/data:FuzzMailText
+	./lib/tokenize:FuzzWordPiece ./lib/tokenize:FuzzTrain ./losses:FuzzNew ./losses:FuzzLossShapes ./lib/data:FuzzMailText \
+	./losses:FuzzNewKeras
 fuzz:
 	for t in $(FUZZ_TARGETS); do \
 	  echo "== fuzz $${t#*:} ($(FUZZTIME))"; \
@@ -110,17 +114,41 @@ run-notebooks:
 	    --output-dir $(NBOUT) "$$nb" 2>&1 | grep -v '^[IW][0-9]\{4\} '; \
 	done
 	$(GO) run ./internal/cmd/nbcheck -executed $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS)))
+	# Executed here, so trusted here: Jupyter shows their SVG and HTML as they are (elsewhere, the PNG twins).
+	/usr/bin/python3 -m nbformat.sign $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS))) 2>&1 | sed 's/^/lossbook: /'
 
 # lossbook against PyTorch on issue #4's workloads (CE, bag-of-embeddings, transformer), alternating, in one run.
 # Takes a few minutes; BENCHFLAGS passes flags, e.g. make bench BENCHFLAGS="-workloads ce -cpuprofile build/prof".
 bench:
 	$(GO) run ./cmd/lossbook bench $(BENCHFLAGS)
 
+# Issue 23's experiment: AdamW, LAMB, Adafactor and Lion on a small transformer classifying SpamAssassin, 3 seeds
+# (tasks/optimcompare). Prints the table and writes every run's curves to build/optimcompare.json; 38 minutes on a
+# 2-core machine under a load average of 35 (XLA CPU). LOSSBOOK_SMOKE=1 runs a small version.
+experiment-optimizers:
+	mkdir -p build
+	$(GO) run ./internal/cmd/optimcompare -json build/optimcompare.json
+
 # Random parity check of every loss against PyTorch (needs Debian's python3-torch): make parity SEED=7 PER_LOSS=50
 SEED ?= 1
 PER_LOSS ?= 20
 parity:
 	$(GO) run ./losses/internal/paritycheck -seed $(SEED) -per-loss $(PER_LOSS)
+
+# The Keras 3 oracle (losses.NewKeras): a virtual environment from PyPI with Keras and JAX (CPU), pinned by
+# losses/testdata/keras_requirements.txt. keras-golden rewrites losses/testdata/keras_golden.json; keras-parity is
+# the random parity check against Keras: make keras-parity SEED=7 PER_LOSS=50
+KERASENV := build/kerasenv
+$(KERASENV)/installed: losses/testdata/keras_requirements.txt
+	python3 -m venv $(KERASENV)
+	$(KERASENV)/bin/pip install -q -r losses/testdata/keras_requirements.txt
+	touch $@
+kerasenv: $(KERASENV)/installed
+keras-golden: kerasenv
+	KERAS_BACKEND=jax $(KERASENV)/bin/python losses/testdata/gen_keras_golden.py
+keras-parity: kerasenv
+	$(GO) run ./losses/internal/kerasparity -seed $(SEED) -per-loss $(PER_LOSS) -python $(KERASENV)/bin/python
+.PHONY: kerasenv keras-golden keras-parity
 
 # `make lab` really serves the "Go (lossbook)" kernel, which runs a Go cell importing lossbook with no set-up cell:
 # scripts/lab_test.py starts it on a free port, executes the cell through the server's REST and websocket API,

@@ -1,10 +1,13 @@
-// Package losses is lossbook's catalogue of loss functions, built on GoMLX graph nodes, with PyTorch 1.13's
-// names, options and numbers.
+// Package losses computes the loss functions that train and fine-tune language models (cross-entropy with
+// label smoothing and class weights, focal, MSE, Huber, KL, the pre-training losses MLM and NSP, margin and
+// triplet losses) as GoMLX graph functions, with PyTorch 1.13's names, options and numbers.
 //
-// It owns: the per-example loss cores, the one shared helper that applies masks, weights and reduction, the
-// adapters to GoMLX's train.LossFn, and the registry that builds a loss from PyTorch's name and keyword
-// arguments. It must not touch: files, data sets, optimizers, training loops or display. It imports GoMLX's
-// graph packages and nothing else of lossbook.
+//	// PyTorch: nn.CrossEntropyLoss(label_smoothing=0.1)(logits, labels)
+//	ce := func(logits, labels *graph.Node) *graph.Node {
+//		return losses.CrossEntropy(logits, labels, losses.WithLabelSmoothing(0.1))
+//	}
+//	loss := graph.MustExecOnce(lib.MustBackend(), ce, [][]float32{{2, 1, 0.1}, {0.5, 2.5, 0.3}}, []int32{0, 1})
+//	fmt.Println(loss.Value()) // 0.43687308
 //
 // # Two ways in
 //
@@ -16,8 +19,11 @@
 // line and notebooks), whose Loss takes the inputs in the order of the torch module's forward():
 //
 //	ce, err := losses.New("CrossEntropyLoss", map[string]any{"label_smoothing": 0.1})
-//	loss := ce(logits, labels)
-//	trainer := train.NewTrainer(backend, ctx, modelFn, ce.LossFn(), optimizer, nil, nil)
+//	if err != nil {
+//		log.Fatal(err) // an unknown name or keyword argument: the error says what is valid
+//	}
+//	loss := ce(logits, labels) // inside a graph function, as above
+//	lossFn := ce.LossFn()      // GoMLX's train.LossFn, for train.NewTrainer or training.Train
 //
 // # The catalogue
 //
@@ -41,6 +47,9 @@
 //	                 HingeEmbedding            HingeEmbeddingLoss
 //	pretraining.go   MLM, NSP                  MLMLoss, NSPLoss       (BERT, as Hugging Face)
 //	                 BertPreTraining           BertPreTrainingLoss    (MLM + NSP, as BertForPreTraining)
+//	robust.go        GeneralRobust             GeneralRobustLoss      (Barron 2019, every α)
+//	                 AdaptiveRobustNLL         AdaptiveRobustLoss     (its NLL; AdaptiveRobust learns α, c)
+//	uncertainty.go   UncertaintyWeighted       -                      (Kendall et al. 2018, weights of a sum)
 //
 // cecore.go holds the cross-entropy core that CrossEntropy, SoftmaxFocal, Poly1CrossEntropy, MLM and NSP share:
 // the target log-probability by a gather (no one-hot tensor) and a hand-written gradient, softmax minus target.
@@ -62,7 +71,8 @@
 //	KLDiv                                        numel; ReductionBatchMean: N         input's shape
 //	MSE, L1, Huber, SmoothL1, PoissonNLL,
 //	GaussianNLL, SoftMargin, HingeEmbedding,
-//	MarginRanking, SigmoidFocal                  numel                                input's shape
+//	MarginRanking, SigmoidFocal, GeneralRobust,
+//	AdaptiveRobustNLL                            numel                                input's shape
 //	CosineEmbedding, TripletMargin               N                                    [N]
 //	NSP                                          N                                    [N]
 //	BertPreTraining                              MLM's mean + NSP's mean              (scalar only)
@@ -97,4 +107,19 @@
 // gradients in float64 for every loss and option; the tests compare them in float64 and float32. A randomized
 // checker, internal/paritycheck, draws random shapes and options for every loss from a seed and compares
 // losses.New with PyTorch to 1e-7.
+//
+// # Keras names
+//
+// NewKeras builds a loss from a Keras 3 class name and keyword arguments ("CategoricalCrossentropy",
+// {"from_logits": true}) with Keras's numbers: probabilities by default, clipping at 1e-7, per-sample means over
+// the last axis, sample weights and the "sum_over_batch_size" reduction. keras.go and keras_losses.go hold it;
+// docs/keras.md tabulates every difference from PyTorch. Its goldens (testdata/keras_golden.json) and random
+// parity (internal/kerasparity) come from Keras 3 on JAX, from PyPI (make kerasenv).
+//
+// # For contributors
+//
+// losses owns: the per-example loss cores, the one shared helper that applies masks, weights and reduction, the
+// adapters to GoMLX's train.LossFn, and the registry that builds a loss from PyTorch's name and keyword
+// arguments. It must not touch: files, data sets, optimizers, training loops or display. It imports GoMLX's
+// graph packages and nothing else of lossbook.
 package losses

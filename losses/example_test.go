@@ -165,7 +165,7 @@ func ExampleNames() {
 	fmt.Println(len(names), names[:4])
 	fmt.Println(losses.Inputs("TripletMarginLoss"), losses.Args("TripletMarginLoss"))
 	// Output:
-	// 23 [BCELoss BCEWithLogitsLoss BertPreTrainingLoss CosineEmbeddingLoss]
+	// 25 [AdaptiveRobustLoss BCELoss BCEWithLogitsLoss BertPreTrainingLoss]
 	// [anchor positive negative] [margin p eps swap reduction]
 }
 

@@ -383,6 +383,18 @@ var registry = makeRegistry(
 		args:   []string{"ignore_index"},
 		call:   four(BertPreTraining),
 	},
+	entry{
+		name:   "GeneralRobustLoss",
+		inputs: []string{"input", "target", "alpha", "scale"},
+		args:   []string{"reduction"},
+		call:   four(GeneralRobust),
+	},
+	entry{
+		name:   "AdaptiveRobustLoss",
+		inputs: []string{"input", "target", "alpha", "scale"},
+		args:   []string{"reduction"},
+		call:   four(AdaptiveRobustNLL),
+	},
 )
 
 func makeRegistry(entries ...entry) map[string]entry {

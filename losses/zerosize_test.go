@@ -67,6 +67,8 @@ func zeroSizeInputs(name string, p zeroPattern) (inputs []zeroInput, classes, ap
 		return []zeroInput{f(n, c), f(n, c), f(n, c)}, false, !seqPattern
 	case "GaussianNLLLoss":
 		return []zeroInput{f(n, c), f(n, c), f(n, c)}, false, !seqPattern
+	case "GeneralRobustLoss", "AdaptiveRobustLoss":
+		return []zeroInput{f(n, c), f(n, c), f(n, c), f(n, c)}, false, !seqPattern
 	}
 	// Element-wise losses: input and target of the same shape.
 	return []zeroInput{f(n, c), f(n, c)}, false, !seqPattern

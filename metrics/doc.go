@@ -2,6 +2,18 @@
 // probabilities, scores or translations), it returns the numbers you report, equal to those of scikit-learn and
 // sacrebleu on the same inputs. Everything is plain Go on slices: no graph, no backend, no GoMLX.
 //
+//	yTrue := []int{0, 1, 1, 0, 1}
+//	yPred := []int{0, 1, 0, 0, 1}
+//	f1, err := metrics.F1(yTrue, yPred, metrics.WithAverage(metrics.AverageMacro))
+//	if err != nil {
+//		log.Fatal(err) // empty or mismatched inputs, or an option scikit-learn would refuse
+//	}
+//	fmt.Println(f1.Value) // 0.8
+//	report, _ := metrics.ClassificationReport(yTrue, yPred)
+//	fmt.Println(report) // per-class precision, recall, F1 and support, laid out as scikit-learn prints it
+//	bleu, _ := metrics.CorpusBLEU([]string{"the cat sat on the mat"}, [][]string{{"the cat is on the mat"}}, metrics.BLEUOptions{})
+//	fmt.Println(bleu) // BLEU = 37.99 83.3/60.0/25.0/16.7 (BP = 1.000 ...)
+//
 // # Classification (scikit-learn 1.2.1)
 //
 //   - Accuracy, Precision, Recall, F1, FBeta, PrecisionRecallF1, PrecisionRecallFBeta and ClassificationReport

@@ -81,5 +81,10 @@ func (c *Curve) Done() {
 		return
 	}
 	update(c.id, "")
-	HTML(c.svgLocked())
+	p := *c.Plot
+	p.series = nil
+	for _, name := range c.names {
+		p.Line(name, c.xs[name], c.ys[name])
+	}
+	picture(p.SVG(), p.PNG(), p.alt())
 }

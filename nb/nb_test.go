@@ -206,3 +206,25 @@ func TestLogTicks(t *testing.T) {
 		}
 	}
 }
+
+func TestAutoLogY(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ys   []float64
+		log  bool
+	}{
+		{"a loss falling 200-fold", []float64{2, 0.5, 0.05, 0.01}, true},
+		{"a loss falling 3-fold", []float64{3, 2, 1}, false},
+		{"a value at zero", []float64{2, 0, 0.001}, false},
+		{"NaN skipped", []float64{2, math.NaN(), 0.01}, true},
+	} {
+		p := NewPlot("t").Labels("step", "loss").LineY("train", tc.ys)
+		p.AutoLogY = true
+		q := *p
+		q.LogY = tc.log
+		q.AutoLogY = false
+		if got, want := p.SVG(), q.SVG(); got != want {
+			t.Errorf("%s: AutoLogY's SVG differs from LogY=%v's", tc.name, tc.log)
+		}
+	}
+}

@@ -20,6 +20,10 @@ type Plot struct {
 	Title, XLabel, YLabel string
 	Width, Height         int  // in pixels; 0 means 640 x 400
 	LogY                  bool // a logarithmic y axis (values <= 0 are skipped)
+	// AutoLogY draws the y axis logarithmic when every value is positive and the largest is at least
+	// AutoLogRatio times the smallest: a loss falling from 2 to 0.01 is a flat line on a linear axis for most of
+	// its run. Training's loss curves set it.
+	AutoLogY bool
 
 	series   []series
 	contours []contour
@@ -67,9 +71,17 @@ func (p *Plot) add(name string, xs, ys []float64, markers bool) *Plot {
 	return p
 }
 
-// Display shows the plot in the notebook; it does nothing outside one.
+// Display shows the plot in the notebook, as SVG with a PNG twin for viewers that hide SVG (see PNG); it does
+// nothing outside a notebook.
 func (p *Plot) Display() {
-	HTML(p.SVG())
+	if IsNotebook() {
+		picture(p.SVG(), p.PNG(), p.alt())
+	}
+}
+
+// alt is the plot's plain-text stand-in: its title and axes.
+func (p *Plot) alt() string {
+	return fmt.Sprintf("[plot %q: %s against %s, %d series]", p.Title, p.YLabel, p.XLabel, len(p.series))
 }
 
 // palette is a colour-blind-friendly set (Okabe-Ito).
@@ -95,6 +107,11 @@ func (p *Plot) marginRight() int {
 // SVG returns the plot as a standalone <svg> element. It panics when an axis label is missing. With Width and
 // Height zero, the plotting area is 426 x 320 pixels and the picture widens for a long legend.
 func (p *Plot) SVG() string {
+	if p.AutoLogY && !p.LogY && p.spansDecades() {
+		q := *p
+		q.LogY = true
+		return q.SVG()
+	}
 	if strings.TrimSpace(p.XLabel) == "" || strings.TrimSpace(p.YLabel) == "" {
 		panic(fmt.Sprintf("nb: Plot %q has x label %q and y label %q: call Labels(x, y) with the quantity on each axis",
 			p.Title, p.XLabel, p.YLabel))
@@ -194,6 +211,26 @@ func (p *Plot) SVG() string {
 	}
 	b.WriteString("</svg>")
 	return b.String()
+}
+
+// AutoLogRatio is the ratio of the largest to the smallest y value above which AutoLogY draws a log axis.
+const AutoLogRatio = 30
+
+// spansDecades reports whether every finite y value is positive and they span at least AutoLogRatio.
+func (p *Plot) spansDecades() bool {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range p.series {
+		for _, y := range s.ys {
+			if !ok(y) {
+				continue
+			}
+			if y <= 0 {
+				return false
+			}
+			lo, hi = min(lo, y), max(hi, y)
+		}
+	}
+	return hi >= lo*AutoLogRatio
 }
 
 // dashAttr is the stroke-dasharray attribute of line i ("" for a solid line).

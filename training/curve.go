@@ -15,6 +15,7 @@ type lossCurve interface {
 func newLossCurve(title string) lossCurve {
 	c := nb.NewCurve(title)
 	c.Plot.Labels("step", "loss")
+	c.Plot.AutoLogY = true // a log axis once the loss has fallen by more than AutoLogRatio
 	return c
 }
 

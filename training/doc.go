@@ -19,6 +19,13 @@
 //     that it spares GoMLX's layer-norm gains and offsets), InScopes, or any VariableFilter.
 //   - GradientClipping clips by value and by global norm, as torch.nn.utils.clip_grad_value_ and clip_grad_norm_.
 //
+// Beyond Adam: NewRMSprop, NewAdagrad, NewNAdam and NewRAdam follow torch 1.13 the same way (torch's names and
+// options), and NewLAMB, NewLion and NewAdafactor follow optax 0.2.6's lamb, lion and adafactor, with optax's
+// argument names ("learning_rate", "b1", "weight_decay_rate", ...; optax's mask is lossbook's no_decay); their
+// tests replay golden traces from optax (testdata/optax.json, gen_optax.py) to 1e-10. StateBytes measures any
+// optimizer's state: Adam's is two numbers per parameter, Lion's one, factored Adafactor's a row and a column per
+// matrix.
+//
 // They implement GoMLX's optimizers.Interface and train.OptimizeWithGradients, so they also work inside GoMLX's
 // train.Trainer. Their state is per parameter, as torch's optimizer.state[p], and lives in context variables under
 // "/optimizers/<Name>": "step", "lr", "owner" and, for each trained variable "/scope/name",

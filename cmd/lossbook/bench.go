@@ -65,7 +65,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench")
 	fs.StringVar(&o.workloads, "workloads", "ce,bag,transformer", "comma-separated workloads to run")
 	fs.StringVar(&o.backends, "backends", defaultBenchBackends(), `comma-separated lossbook backends, each run on every workload `+
-		`("go", "xla:cpu", any GOMLX_BACKEND value; default: "go", plus "xla:cpu" where its plugin is found)`)
+		`("go", "xla:cpu", any GOMLX_BACKEND value, or xla:cpu/N for the CPU plugin with N devices instead of its 4; `+
+		`default: "go", plus "xla:cpu" where its plugin is found)`)
 	fs.IntVar(&o.rounds, "rounds", 6, "rounds; in each, every side runs the same number of steps, in an order reversed every round (keep it even)")
 	fs.Float64Var(&o.seconds, "seconds", 2, "target seconds of steps per side and round, for the slowest side (at least one step)")
 	fs.IntVar(&o.warmup, "warmup", 2, "untimed steps per side before the rounds, after compilation")
@@ -222,6 +223,7 @@ type lbBackend struct {
 	name    string // "lossbook go", "lossbook xla:cpu"
 	backend backends.Backend
 	choice  lib.Choice
+	devices int // the device count asked of the XLA CPU plugin (xla:cpu/N); 0: its default
 }
 
 func openBackends(list string) ([]lbBackend, error) {
@@ -230,6 +232,22 @@ func openBackends(list string) ([]lbBackend, error) {
 		config = strings.TrimSpace(config)
 		if slices.ContainsFunc(out, func(b lbBackend) bool { return b.config == config }) {
 			return nil, usagef("bench", "-backends names %q twice", config)
+		}
+		if base, n, ok := strings.Cut(config, "/"); ok { // "xla:cpu/1": the CPU plugin with n devices
+			devices, err := strconv.Atoi(n)
+			if base != "xla:cpu" || err != nil || devices < 1 {
+				return nil, usagef("bench", "-backends: %q: only xla:cpu takes a device count, as xla:cpu/N with N >= 1", config)
+			}
+			choice, err := lib.Resolve(base)
+			if err != nil {
+				return nil, usagef("bench", "-backends: %s", trimPackagePrefix(err.Error()))
+			}
+			b, err := lib.NewXLAWithDevices(devices)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, lbBackend{config: config, name: "lossbook " + config, backend: b, choice: choice, devices: devices})
+			continue
 		}
 		choice, err := lib.Resolve(config)
 		if err != nil {
@@ -292,9 +310,13 @@ func writeBenchHeader(w io.Writer, o benchOptions, kit bench.Kit, lbs []lbBacken
 func backendThreads(b lbBackend) string {
 	devices := b.backend.NumDevices()
 	if p := b.choice.Plugin; p != nil {
-		return fmt.Sprintf("%s, plugin %s (PJRT C API %s); %d devices (the plugin's default), GoMLX runs on device 0 "+
-			"only; threads: XLA's CPU thread pool, one per core (%d)", b.choice.Config, p.Path, cmp.Or(p.Version, "unknown"),
-			devices, runtime.NumCPU())
+		asked := "the plugin's default"
+		if b.devices > 0 {
+			asked = "cpu_device_count " + strconv.Itoa(b.devices)
+		}
+		return fmt.Sprintf("%s, plugin %s (PJRT C API %s); %d devices (%s), GoMLX runs on device 0 "+
+			"only; threads: XLA's CPU thread pool, one per core (%d)", b.config, p.Path, cmp.Or(p.Version, "unknown"),
+			devices, asked, runtime.NumCPU())
 	}
 	config := b.choice.Config
 	if b.choice.Reason != "" {

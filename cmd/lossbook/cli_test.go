@@ -101,6 +101,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"bench", "-workloads", "nope"}, `bench: -workloads: unknown workload "nope"`},
 		{[]string{"bench", "-kit", "x"}, `bench: unknown -kit "x"`},
 		{[]string{"bench", "extra"}, `bench: unexpected arguments ["extra"]`},
+		{[]string{"bench", "-backends", "xla:cpu/0"}, `bench: -backends: "xla:cpu/0": only xla:cpu takes a device count`},
+		{[]string{"bench", "-backends", "go/2"}, `bench: -backends: "go/2": only xla:cpu takes a device count`},
 		{[]string{"train"}, "train: which task? valid tasks:"},
 		{[]string{"train", "frob"}, `train: unknown task "frob"`},
 		{[]string{"eval"}, "eval: missing --checkpoint DIR"},

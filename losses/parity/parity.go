@@ -23,7 +23,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom.
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/lossbook/lossbook/losses"
 )
 
 // File is a JSON file of cases with its provenance (torch version, command, date).
@@ -42,6 +41,9 @@ type Case struct {
 	Cotangent []any             `json:"cotangent"`
 	Value     Tensor            `json:"value"`
 	Grads     map[string]Tensor `json:"grads"` // by input index.
+
+	// Framework is "" for PyTorch's cases (losses.New) and "keras" for Keras 3's (losses.NewKeras).
+	Framework string `json:"framework,omitempty"`
 }
 
 // Input is one input of a case: float64 or int64 values.
@@ -265,10 +267,10 @@ func CloseTo(got, want []float64, tol, floor float64) (bool, string) {
 	return true, ""
 }
 
-// Check evaluates a case with losses.New(c.Loss, c.Kwargs) in dtype (Float64 or Float32) and returns the worst
+// Check evaluates a case with c.NewLoss() (losses.New(c.Loss, c.Kwargs) for PyTorch's cases) in dtype (Float64 or Float32) and returns the worst
 // relative errors (see Compare, with floor) of the value and of each gradient in c.Grad.
 func Check(backend backends.Backend, c Case, dtype dtypes.DType, floor float64) (value Worst, grads []Worst, err error) {
-	loss, err := losses.New(c.Loss, c.Kwargs)
+	loss, err := c.NewLoss()
 	if err != nil {
 		return value, nil, err
 	}

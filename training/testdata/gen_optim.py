@@ -63,7 +63,8 @@ def run(case):
     kwargs = dict(case["kwargs"])
     no_decay = kwargs.pop("no_decay", None)
     cls = {"SGD": torch.optim.SGD, "GD": torch.optim.SGD, "Adam": torch.optim.Adam,
-           "AdamW": torch.optim.AdamW}[case["optimizer"]]
+           "AdamW": torch.optim.AdamW, "RMSprop": torch.optim.RMSprop, "Adagrad": torch.optim.Adagrad,
+           "NAdam": torch.optim.NAdam, "RAdam": torch.optim.RAdam}[case["optimizer"]]
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
     if no_decay:
         # The Hugging Face recipe: parameters whose name contains a no_decay entry get weight_decay 0.
@@ -149,7 +150,58 @@ CASES = [
     case("Adam clip_grad_norm_", "Adam", {"lr": 0.05}, clip={"max_grad_norm": 0.2}),
     case("SGD clip_grad_value_", "SGD", {"lr": 0.1, "momentum": 0.9}, clip={"clip_grad_value": 0.1}),
     case("AdamW clip_grad_value_", "AdamW", {"lr": 0.05}, clip={"clip_grad_value": 0.05}),
+    case("RMSprop", "RMSprop", {"lr": 0.01}),
+    case("RMSprop alpha eps", "RMSprop", {"lr": 0.01, "alpha": 0.9, "eps": 1e-4}),
+    case("RMSprop weight_decay", "RMSprop", {"lr": 0.01, "weight_decay": 0.1}),
+    case("RMSprop momentum", "RMSprop", {"lr": 0.005, "momentum": 0.9}),
+    case("RMSprop centered", "RMSprop", {"lr": 0.01, "centered": True}),
+    case("RMSprop centered momentum weight_decay", "RMSprop",
+         {"lr": 0.005, "momentum": 0.5, "centered": True, "weight_decay": 0.05}),
+    case("RMSprop maximize", "RMSprop", {"lr": 0.01, "momentum": 0.5, "maximize": True}, negate_loss=True),
+    case("RMSprop no_decay bias", "RMSprop", {"lr": 0.01, "weight_decay": 0.3, "no_decay": ["bias"]}),
+    case("RMSprop linear warmup", "RMSprop", {"lr": 0.02, "momentum": 0.5}, schedule=LINEAR),
+    case("Adagrad", "Adagrad", {"lr": 0.1}),
+    case("Adagrad lr_decay", "Adagrad", {"lr": 0.1, "lr_decay": 0.05}),
+    case("Adagrad initial_accumulator_value eps", "Adagrad",
+         {"lr": 0.1, "initial_accumulator_value": 0.5, "eps": 1e-3}),
+    case("Adagrad weight_decay", "Adagrad", {"lr": 0.1, "weight_decay": 0.1, "lr_decay": 0.01}),
+    case("Adagrad maximize", "Adagrad", {"lr": 0.1, "maximize": True}, negate_loss=True),
+    case("Adagrad StepLR", "Adagrad", {"lr": 0.2, "initial_accumulator_value": 0.1}, schedule=STEP),
+    case("NAdam", "NAdam", {"lr": 0.05}),
+    case("NAdam betas eps momentum_decay", "NAdam",
+         {"lr": 0.05, "betas": [0.8, 0.99], "eps": 1e-6, "momentum_decay": 0.01}),
+    case("NAdam weight_decay", "NAdam", {"lr": 0.05, "weight_decay": 0.1}),
+    case("RAdam", "RAdam", {"lr": 0.05}),
+    case("RAdam betas eps", "RAdam", {"lr": 0.05, "betas": [0.8, 0.9], "eps": 1e-6}),
+    case("RAdam weight_decay", "RAdam", {"lr": 0.05, "weight_decay": 0.1}),
 ]
+
+
+def random_cases(seed=23, per_optimizer=3):
+    # Random parity: options drawn at random (seeded, so the file is reproducible) around the usual values.
+    gen = torch.Generator().manual_seed(seed)
+
+    def u(lo, hi):
+        return lo + (hi - lo) * torch.rand(1, generator=gen, dtype=torch.float64).item()
+
+    cases = []
+    for i in range(per_optimizer):
+        cases.append(case(f"random RMSprop {i}", "RMSprop", {
+            "lr": u(0.001, 0.02), "alpha": u(0.8, 0.999), "eps": 10 ** u(-8, -3), "weight_decay": u(0, 0.2),
+            "momentum": u(0, 0.9), "centered": bool(i % 2)}))
+        cases.append(case(f"random Adagrad {i}", "Adagrad", {
+            "lr": u(0.01, 0.3), "lr_decay": u(0, 0.1), "weight_decay": u(0, 0.2),
+            "initial_accumulator_value": u(0, 1), "eps": 10 ** u(-10, -3)}))
+        cases.append(case(f"random NAdam {i}", "NAdam", {
+            "lr": u(0.005, 0.1), "betas": [u(0.5, 0.95), u(0.9, 0.9999)], "eps": 10 ** u(-8, -4),
+            "weight_decay": u(0, 0.2), "momentum_decay": u(0, 0.02)}))
+        cases.append(case(f"random RAdam {i}", "RAdam", {
+            "lr": u(0.005, 0.1), "betas": [u(0.5, 0.95), u(0.8, 0.999)], "eps": 10 ** u(-8, -4),
+            "weight_decay": u(0, 0.2)}))
+    return cases
+
+
+CASES += random_cases()
 
 
 def main():

@@ -1,8 +1,9 @@
 // Command nbcheck checks Jupyter notebooks.
 //
 //	nbcheck -committed a.ipynb ...   committed notebooks carry no outputs and no execution counts
-//	nbcheck -executed a.ipynb ...    executed notebooks have outputs, no error outputs, no panic text and
-//	                                 nothing on stderr
+//	nbcheck -executed a.ipynb ...    executed notebooks have outputs, no error outputs, no panic text,
+//	                                 nothing on stderr, and no output that a viewer who does not trust the
+//	                                 notebook would drop (see untrustedProblem)
 //
 // In both modes every notebook must also read as STYLE.md's "Notebooks as a student reads them" asks: no code
 // cell over MaxCellLines lines (set-up and helpers belong in tested packages), and a "Summary" and an "Exercises"
@@ -170,6 +171,9 @@ func checkExecuted(path string, nb *notebook) (problems []string) {
 			if o.OutputType == "error" {
 				problems = append(problems, fmt.Sprintf("%s: cell %d: error output %s: %s", path, i, o.EName, o.EValue))
 			}
+			if p := untrustedProblem(o); p != "" {
+				problems = append(problems, fmt.Sprintf("%s: cell %d: %s", path, i, p))
+			}
 			text := string(raw)
 			for _, m := range panicMarkers {
 				if strings.Contains(text, m) {
@@ -182,6 +186,53 @@ func checkExecuted(path string, nb *notebook) (problems []string) {
 		problems = append(problems, fmt.Sprintf("%s: the notebook produced no output at all", path))
 	}
 	return problems
+}
+
+// untrustedProblem says why a viewer that does not trust the notebook (the classic Notebook opening a notebook
+// executed elsewhere, a code host's viewer) would drop or garble a display output, or "" when it would not. Such
+// a viewer sanitises HTML (an inline <svg> becomes a line of text) and hides SVG and Markdown output, but shows
+// PNG, LaTeX and plain text: package nb sends a PNG beside every SVG picture, LaTeX beside every formula and the
+// source beside Markdown.
+func untrustedProblem(o output) string {
+	if o.OutputType != "display_data" && o.OutputType != "execute_result" {
+		return ""
+	}
+	str := func(mime string) (string, bool) {
+		v, ok := o.Data[mime]
+		if !ok {
+			return "", false
+		}
+		switch v := v.(type) {
+		case string:
+			return v, true
+		case []any:
+			var b strings.Builder
+			for _, l := range v {
+				s, _ := l.(string)
+				b.WriteString(s)
+			}
+			return b.String(), true
+		}
+		return "", true
+	}
+	_, hasPNG := o.Data["image/png"]
+	_, hasPlain := o.Data["text/plain"]
+	_, hasLaTeX := o.Data["text/latex"]
+	if _, svg := o.Data["image/svg+xml"]; svg && !hasPNG {
+		return "SVG output without a PNG twin: a viewer that does not trust the notebook hides it (display plots with nb's Plot.Display)"
+	}
+	if h, _ := str("text/html"); strings.Contains(h, "<svg") && !hasPNG {
+		return "an <svg> inside HTML output: a viewer that does not trust the notebook sanitises it to text (display plots with nb's Plot.Display)"
+	}
+	if md, ok := str("text/markdown"); ok {
+		if strings.Contains(md, "$$") && !hasLaTeX {
+			return "a formula as Markdown only: a viewer that does not trust the notebook hides it (use nb.Formula, which adds text/latex)"
+		}
+		if !hasPlain && !hasLaTeX {
+			return "Markdown output without a plain-text twin: a viewer that does not trust the notebook hides it (use nb.Markdown)"
+		}
+	}
+	return ""
 }
 
 // streamText returns a stream output's text (a string or a list of lines).
