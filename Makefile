@@ -1,7 +1,8 @@
 # lossbook: two commands do all set-up on a fresh Debian/Ubuntu machine.
-#   make lab    installs what is missing, builds GoNB, installs the kernel and starts Jupyter on notebooks/
+#   make lab    installs what is missing, builds GoNB, installs the "Go (lossbook)" kernel and starts Jupyter on
+#               notebooks/
 #   make test   vet, unit tests, Example output check, noxla/CGO_ENABLED=0 builds, every notebook executed,
-#               and `make lab` checked end to end with a real client
+#               and `make lab` checked end to end with a real client and in a real browser (Chromium)
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
@@ -17,17 +18,17 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean experiment-optimizers textclass-peers textclass-compare
+.PHONY: all lab test deps tools kernel kernel-test browser-test xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean experiment-optimizers textclass-peers textclass-compare
 
 all: test
 
-## The main job: Jupyter with the GoNB kernel on notebooks/, on 127.0.0.1 with a token.
+## The main job: Jupyter with the "Go (lossbook)" kernel on notebooks/, on 127.0.0.1 with a token.
 lab: deps kernel xla-plugin
 	@echo "lossbook: starting Jupyter on 127.0.0.1:$(LAB_PORT); open the URL with the token printed below"
 	jupyter notebook --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=notebooks $(ROOT_FLAG)
 
 ## Every test. The Docker image's chroot test needs root: as another user it is skipped, saying so.
-test: deps kernel xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test docker-lint docker
+test: deps kernel xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla kernel-test lab-test browser-test docker-lint docker
 
 deps:
 	scripts/apt-deps.sh
@@ -39,11 +40,15 @@ $(TOOLS) &: tools/go.mod tools/go.sum
 	cd tools && $(GO) build -o ../bin/ github.com/janpfeifer/gonb golang.org/x/tools/gopls golang.org/x/tools/cmd/goimports
 	touch $(TOOLS)
 
+# Two kernels: "Go (lossbook)" (lossbook kernel install: GoNB from tools/go.mod, under which any notebook, in any
+# folder, imports this working tree's lossbook with no set-up cell; it republishes the tree when it changed), which
+# the notebooks declare, and the plain GoNB kernel "gonb" for notebooks that still carry the go.work set-up cell.
 kernel: tools
 	bin/gonb --install
 	/usr/bin/python3 scripts/kernel_env.py "$(CURDIR)/bin:$(GOROOT_BIN)"
 	/usr/bin/python3 scripts/notebook_config.py
-	jupyter kernelspec list | grep gonb
+	$(GO) run ./cmd/lossbook kernel install
+	jupyter kernelspec list | grep -w -e gonb -e lossbook
 
 vet:
 	$(GO) vet ./...
@@ -84,11 +89,13 @@ noxla:
 	$(GO) build -tags noxla ./...
 	CGO_ENABLED=0 $(GO) build ./...
 
-# Committed notebooks carry no outputs and no execution counts.
+# Committed notebooks carry no outputs and no execution counts, and declare the "Go (lossbook)" kernel with no
+# go.work set-up cell (`go run ./internal/cmd/nbkernel NOTEBOOK` moves one there).
 notebooks-committed:
 	$(GO) run ./internal/cmd/nbcheck -committed $(NOTEBOOKS)
+	$(GO) run ./internal/cmd/nbkernel -check $(NOTEBOOKS)
 
-# Every notebook executed headless with the GoNB kernel at the small size, on the pure-Go backend (notebooks),
+# Every notebook executed headless with the "Go (lossbook)" kernel at the small size, on the pure-Go backend (notebooks),
 # and on XLA's CPU plugin (notebooks-xla, into build/notebooks-xla).
 notebooks: kernel
 	$(MAKE) run-notebooks NB_BACKEND=go NBOUT=$(NBOUT)
@@ -97,12 +104,13 @@ notebooks-xla: kernel xla-plugin
 	$(MAKE) run-notebooks NB_BACKEND=xla:cpu NBOUT=build/notebooks-xla
 
 .PHONY: run-notebooks
+NB_KERNEL ?= lossbook
 run-notebooks:
 	mkdir -p $(NBOUT)
 	for nb in $(NOTEBOOKS); do \
 	  echo "== executing $$nb on $(NB_BACKEND)"; \
 	  GOMLX_BACKEND=$(NB_BACKEND) LOSSBOOK_SMOKE=1 jupyter nbconvert --to notebook --execute \
-	    --ExecutePreprocessor.kernel_name=gonb --ExecutePreprocessor.timeout=1200 \
+	    --ExecutePreprocessor.kernel_name=$(NB_KERNEL) --ExecutePreprocessor.timeout=1200 \
 	    --output-dir $(NBOUT) "$$nb" 2>&1 | grep -v '^[IW][0-9]\{4\} '; \
 	done
 	$(GO) run ./internal/cmd/nbcheck -executed $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS)))
@@ -157,10 +165,23 @@ keras-parity: kerasenv
 	$(GO) run ./losses/internal/kerasparity -seed $(SEED) -per-loss $(PER_LOSS) -python $(KERASENV)/bin/python
 .PHONY: kerasenv keras-golden keras-parity
 
-# `make lab` really serves a GoNB kernel that runs a Go cell: scripts/lab_test.py starts it on a free port,
-# executes a cell through the server's REST and websocket API, and shuts everything down.
+# `make lab` really serves the "Go (lossbook)" kernel, which runs a Go cell importing lossbook with no set-up cell:
+# scripts/lab_test.py starts it on a free port, executes the cell through the server's REST and websocket API,
+# and shuts everything down.
 lab-test: kernel
 	/usr/bin/python3 scripts/lab_test.py
+
+# A notebook holding only an import of lossbook's losses and a %% cell computing a cross-entropy, in a folder
+# outside the repository, executed by nbconvert with the "Go (lossbook)" kernel with no network at all (a new
+# network namespace, where unshare can make one; else GOPROXY=off), and its printed value checked.
+kernel-test: kernel
+	/usr/bin/python3 scripts/kernel_test.py
+
+# The real browser (Debian's chromium, driven by chromedp): `make lab`'s server with notebook 00 run through the
+# UI and its page checked (outputs, no errors, MathJax, the SVG plot; screenshots in build/browser/), then a new
+# notebook outside the repository on the "Go (lossbook)" kernel, typed into and run.
+browser-test: kernel
+	LOSSBOOK_BROWSER_TEST=1 $(GO) test -count=1 -timeout 30m -v ./internal/browsertest
 
 # The workshop Docker image (docker/), tested without a Docker engine, as part of `make test`.
 # docker-lint: the Dockerfile with npm's dockerfile-utils (pinned), the image's scripts with shellcheck.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Turns a fresh Debian bookworm system into a lossbook workshop machine: the OS packages (C compiler for cgo,
 # git, CA certificates, Jupyter, the SWORD Bible texts), Go, GoNB/gopls/goimports built from lossbook's own
-# go.mod files, the GoNB kernel for the notebook user, every Go module the notebooks need, the data sets, and
+# go.mod files, the "Go (lossbook)" kernel (and the plain GoNB kernel) for the notebook user, every Go module the notebooks need, the data sets, and
 # the XLA CPU PJRT plugin (from GitHub releases where reachable, else a sha256-pinned wheel from PyPI). Afterwards the notebooks run without any network.
 #
 # It runs as root in two places: the Dockerfile (RUN docker/provision.sh) and the chroot that
@@ -204,7 +204,7 @@ setup_go_side() {
   as_user_in "$scratch" go mod init example.com/sumdb-warm 2>/dev/null
   as_user_in "$scratch" go list -m "${mods[@]}" >/dev/null
   rm -rf "$scratch"
-  say "tools and kernel: make tools kernel (GoNB, gopls, goimports from tools/go.mod)"
+  say "tools and kernels: make tools kernel (GoNB, gopls, goimports from tools/go.mod; lossbook kernel install)"
   as_user make --no-print-directory tools kernel >/dev/null
   say "build cache: go build ./... and the lossbook command"
   as_user go build ./...

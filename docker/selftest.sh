@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks a machine that docker/provision.sh set up, as its notebook user: it executes every notebook headless
-# with the GoNB kernel, on the backend lossbook chooses there, at the small size (LOSSBOOK_SMOKE=1, the
-# default here), and checks them with internal/cmd/nbcheck; starts the image's own command
+# with the "Go (lossbook)" kernel, on the backend lossbook chooses there, at the small size (LOSSBOOK_SMOKE=1, the
+# default here), and checks them with internal/cmd/nbcheck; runs a new notebook in a folder outside the checkout
+# on that kernel (scripts/kernel_test.py: an import of losses and a cross-entropy); starts the image's own command
 # (docker/start.sh) and runs a Go cell through it as a browser would (scripts/lab_test.py); and, with
 # LOSSBOOK_FETCH_DATA=1, checks that every data set is in the cache. It needs no network: docker/chroot-test.sh
 # runs it with none. The Dockerfile runs it last, which also leaves Go's build cache warm for the first cell.
@@ -30,8 +31,8 @@ export GOPROXY
 say "Go modules from $GOPROXY only"
 executed=()
 for nb in notebooks/*.ipynb; do
-  say "executing $nb with the GoNB kernel (LOSSBOOK_SMOKE=$LOSSBOOK_SMOKE)"
-  jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=gonb \
+  say "executing $nb with the Go (lossbook) kernel (LOSSBOOK_SMOKE=$LOSSBOOK_SMOKE)"
+  jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=lossbook \
     --ExecutePreprocessor.timeout=1200 --output-dir "$out" "$nb" 2>&1 |
     { grep -v '^[IW][0-9]\{4\} ' || true; }
   executed+=("$out/${nb##*/}")
@@ -43,6 +44,10 @@ say "${#executed[@]} notebooks executed; notebook 00 says: ${backend:-no backend
   say "notebook 00 did not print lossbook's backend line"
   exit 1
 }
+
+say "a new notebook outside the checkout, on the Go (lossbook) kernel"
+/usr/bin/python3 scripts/kernel_test.py
+bin/lossbook kernel status
 
 say "starting docker/start.sh and running a Go cell through it"
 /usr/bin/python3 scripts/lab_test.py --command 'env LOSSBOOK_PORT={port} docker/start.sh' --notebook notebooks/lab_test.ipynb

@@ -3,7 +3,7 @@
 the number of code cells, the median and the slowest cell (with its index) and the total, then the median over
 all cells.
 
-Usage: /usr/bin/python3 scripts/cell_times.py [--kernel gonb] [--runs 2] [--json] NOTEBOOK.ipynb ...
+Usage: /usr/bin/python3 scripts/cell_times.py [--kernel lossbook] [--runs 2] [--json] NOTEBOOK.ipynb ...
 
 Each notebook is executed --runs times in a fresh kernel (nbclient, Debian's python3-nbclient) and the last run
 is reported, so that Go's build cache is warm as on a student's second run; a cell's time is the wall-clock
@@ -48,7 +48,7 @@ def run(path, kernel, runs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--kernel", default="gonb")
+    ap.add_argument("--kernel", default="lossbook")
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("notebooks", nargs="+")

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""End-to-end test of `make lab`: starts it on a free port, reads the URL and token it prints, starts a GoNB
-kernel through the Jupyter server's REST API, executes a Go cell over the kernel's websocket channel (the same
-path a browser takes), checks the cell's output, then shuts the kernel and the server down.
+"""End-to-end test of `make lab`: starts it on a free port, reads the URL and token it prints, starts the
+"Go (lossbook)" kernel through the Jupyter server's REST API, executes a Go cell that imports lossbook (with no
+set-up cell before it) over the kernel's websocket channel (the same path a browser takes), checks the cell's
+output, then shuts the kernel and the server down. --kernel gonb checks the plain GoNB kernel instead, after the
+go.work set-up cell that notebooks written for it carry.
 
 Run by `make lab-test` (part of `make test`). Needs Debian's jupyter-notebook (tornado is one of its deps).
 docker/selftest.sh runs it on the Docker image's own command instead:
@@ -87,9 +89,10 @@ def execute(ws_url, code):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="End-to-end test of a command that starts Jupyter with GoNB.")
+    parser = argparse.ArgumentParser(description="End-to-end test of a command that starts Jupyter with the Go (lossbook) kernel.")
     parser.add_argument("--command", default="make --no-print-directory lab LAB_PORT={port}",
                         help="the server command, run in the repository root; {port} is replaced by a free port")
+    parser.add_argument("--kernel", default="lossbook", help="the kernel to start: lossbook, or gonb (with the set-up cell)")
     parser.add_argument("--notebook", default="lab_test.ipynb",
                         help="notebook path, relative to the server's root folder, for the session (sets $GONB_DIR)")
     args = parser.parse_args()
@@ -125,21 +128,22 @@ def main():
         print("lab_test: server up at", url.replace(token, "<token>"))
         base = "http://127.0.0.1:%d" % port
         specs = api(base, token, "GET", "/api/kernelspecs")
-        if "gonb" not in specs["kernelspecs"]:
-            fail("the gonb kernel is not installed: kernelspecs are %s" % list(specs["kernelspecs"]))
+        if args.kernel not in specs["kernelspecs"]:
+            fail("the %s kernel is not installed: kernelspecs are %s" % (args.kernel, list(specs["kernelspecs"])))
         # A session, as when a notebook is opened: GoNB learns the notebook's folder ($GONB_DIR) from it.
         session = api(base, token, "POST", "/api/sessions",
-                      {"path": args.notebook, "type": "notebook", "name": "", "kernel": {"name": "gonb"}})
+                      {"path": args.notebook, "type": "notebook", "name": "", "kernel": {"name": args.kernel}})
         kernel = session["kernel"]
         ws = "ws://127.0.0.1:%d/api/kernels/%s/channels?token=%s" % (port, kernel["id"], token)
-        status, out = execute(ws, SETUP)
-        if status != "ok":
-            fail("set-up cell status %r, output %r" % (status, out))
+        if args.kernel == "gonb":
+            status, out = execute(ws, SETUP)
+            if status != "ok":
+                fail("set-up cell status %r, output %r" % (status, out))
         status, out = execute(ws, CELL)
         print("lab_test: cell output:", out.strip())
         if status != "ok" or WANT not in out:
             fail("Go cell status %r, output %r; want status ok and %r" % (status, out, WANT))
-        print("lab_test: PASS: %s served a GoNB kernel that ran a Go cell" % args.command.replace("{port}", str(port)))
+        print("lab_test: PASS: %s served the %s kernel, which ran a Go cell" % (args.command.replace("{port}", str(port)), args.kernel))
     finally:
         # Shut the kernel down, then the server (and make): SIGTERM makes Jupyter stop its kernels too.
         if session:

@@ -29,6 +29,9 @@ func TestHelp(t *testing.T) {
 		{[]string{"data", "export", "-h"}, []string{"Usage: lossbook data export", "-fractions", "(default 1)"}},
 		{[]string{"xla", "install", "-h"}, []string{"Usage: lossbook xla install"}},
 		{[]string{"xla", "install", "cuda", "--help"}, []string{"Usage: lossbook xla install"}},
+		{[]string{"kernel", "install", "-h"}, []string{"Usage: lossbook kernel install", "-sys-prefix", `(default "lossbook")`}},
+		{[]string{"kernel", "status", "--help"}, []string{"Usage: lossbook kernel status", "-json"}},
+		{[]string{"help", "kernel"}, []string{"Usage: lossbook kernel install|update|status|uninstall"}},
 	}
 	// Every command answers all three spellings.
 	for _, name := range names() {
@@ -138,6 +141,14 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"eval", "textclass"}, "eval: missing --checkpoint DIR"},
 		{[]string{"predict"}, "predict: missing --checkpoint DIR"},
 		{[]string{"predict", "--checkpoint", "d", "--jsonl", "x"}, "predict: --jsonl reads standard input"},
+		{[]string{"kernel"}, "kernel: needs a subcommand: install, update, status or uninstall"},
+		{[]string{"kernel", "frob"}, `kernel: unknown subcommand "frob"`},
+		{[]string{"kernel", "install", "extra"}, `kernel install: takes no arguments, got ["extra"]`},
+		{[]string{"kernel", "install", "--user", "--sys-prefix"}, "kernel install: --user and --sys-prefix exclude each other"},
+		{[]string{"kernel", "status", "--name", "a b"}, `kernel status: --name: invalid kernel name "a b"`},
+		{[]string{"kernel", "update", "--name", ""}, `kernel update: --name: invalid kernel name ""`},
+		{[]string{"kernel", "uninstall", "--source", "x"}, "kernel uninstall: flag provided but not defined: -source"},
+		{[]string{"kernel", "status", "--json=maybe"}, "kernel status: invalid boolean value"},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {

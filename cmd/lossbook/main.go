@@ -181,7 +181,7 @@ func printUsage(fs *flag.FlagSet, head string, w io.Writer) {
 
 // packagePrefixes are the prefixes lossbook's packages put on their errors; the command's own name already
 // says where an error comes from, so run drops them ("lossbook data: data: ..." would say it twice).
-var packagePrefixes = []string{"data: ", "training: ", "metrics: ", "tokenize: ", "lib: ", "lossbook: ", "bench: "}
+var packagePrefixes = []string{"data: ", "training: ", "metrics: ", "tokenize: ", "lib: ", "lossbook: ", "bench: ", "kernel: "}
 
 func trimPackagePrefix(msg string) string {
 	for _, p := range packagePrefixes {

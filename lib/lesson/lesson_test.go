@@ -3,6 +3,8 @@ package lesson
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -233,10 +235,21 @@ func TestReadOptimTrace(t *testing.T) {
 	}
 }
 
+// TestRepoPath: a notebook in the repository's notebooks/ reads the repository's files; one anywhere else reads
+// those of the tree lesson was compiled from (here the working tree, under the kernel the module cache's copy).
 func TestRepoPath(t *testing.T) {
-	t.Setenv("GONB_DIR", "/repo/notebooks")
-	if got := RepoPath("training", "x.json"); got != "/repo/training/x.json" {
-		t.Errorf("RepoPath = %q", got)
+	repo := t.TempDir()
+	if err := os.WriteFile(filepath.Join(repo, "go.mod"), []byte("module github.com/lossbook/lossbook\n\ngo 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GONB_DIR", filepath.Join(repo, "notebooks"))
+	if got, want := RepoPath("training", "x.json"), filepath.Join(repo, "training", "x.json"); got != want {
+		t.Errorf("RepoPath in the repository = %q, want %q", got, want)
+	}
+	t.Setenv("GONB_DIR", t.TempDir()) // a notebook outside the repository
+	got := RepoPath("training", "testdata", "optim.json")
+	if _, err := os.Stat(got); err != nil {
+		t.Errorf("RepoPath outside the repository = %q, which cannot be read: %v", got, err)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 )
 
 // OptimTrace is the part of training/testdata/optim.json (PyTorch 1.13's optimizer traces, written by
@@ -26,15 +28,28 @@ type OptimTrace struct {
 	}
 }
 
-// RepoPath joins elem to the repository root as a notebook sees it: the parent of $GONB_DIR (the notebook's
-// folder, set by GoNB), else the current directory's parent.
+// RepoPath joins elem to lossbook's source tree as a notebook sees it: the parent of $GONB_DIR (the notebook's
+// folder, set by GoNB) when that holds lossbook's go.mod (a notebook in the repository's notebooks/); else the
+// tree this package was compiled from (the version the "Go (lossbook)" kernel serves, from the module cache,
+// for a notebook anywhere else); else the current directory's parent.
 func RepoPath(elem ...string) string {
-	dir := os.Getenv("GONB_DIR")
-	if dir == "" {
-		dir = "."
+	var roots []string
+	if dir := os.Getenv("GONB_DIR"); dir != "" {
+		roots = append(roots, filepath.Join(dir, ".."))
 	}
-	return filepath.Join(append([]string{dir, ".."}, elem...)...)
+	if _, file, _, ok := runtime.Caller(0); ok {
+		roots = append(roots, filepath.Join(filepath.Dir(file), "..", ".."))
+	}
+	for _, root := range roots {
+		if b, err := os.ReadFile(filepath.Join(root, "go.mod")); err == nil && modulePath.Match(b) {
+			return filepath.Join(append([]string{root}, elem...)...)
+		}
+	}
+	return filepath.Join(append([]string{".."}, elem...)...)
 }
+
+// modulePath matches lossbook's module line in a go.mod.
+var modulePath = regexp.MustCompile(`(?m)^module\s+"?github\.com/lossbook/lossbook"?\s*$`)
 
 // ReadOptimTrace reads an optim.json golden file.
 func ReadOptimTrace(path string) (*OptimTrace, error) {
