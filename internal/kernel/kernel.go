@@ -284,6 +284,7 @@ func install(ctx context.Context, o Options, buildTools bool) (*State, error) {
 		"env": map[string]string{
 			"PATH":                    filepath.Join(specDir, "bin") + string(os.PathListSeparator) + filepath.Join(env["GOROOT"], "bin") + string(os.PathListSeparator) + "${PATH}",
 			"GOTOOLCHAIN":             "local",
+			"GOFLAGS":                 CellGoFlags,
 			"GONOSUMDB":               nosumdb,
 			"LOSSBOOK_KERNEL":         name,
 			"LOSSBOOK_KERNEL_VERSION": v,

@@ -51,6 +51,13 @@ import (
 // ModulePath is the module the kernel serves.
 const ModulePath = "github.com/lossbook/lossbook"
 
+// CellGoFlags is GOFLAGS in the kernel's environment, for the `go build` GoNB runs on every cell: Go's own
+// linker (internal linking) without debug information. A cell's program links against GoMLX and the XLA
+// bindings through cgo, so Go would otherwise hand the link to gcc with DWARF tables; on the 2-core development
+// machine that made the link most of a cell's time. The cgo code of the XLA bindings uses only libc and dlopen,
+// which Go's linker handles. Flags given in a cell (%goflags) override these.
+const CellGoFlags = "'-ldflags=-s -w -linkmode=internal'"
+
 // Tree is a snapshot of a lossbook source tree: the files that a published module holds, and their hashes.
 type Tree struct {
 	Dir    string            // the module root (holds go.mod)
