@@ -193,6 +193,9 @@ type pageReport struct {
 	MathOutput     int      `json:"mathOutput"`     // MathJax elements in outputs (nb.Formula)
 	SVGs           [][2]int `json:"svgs"`           // width and height of each SVG in the outputs
 	UnrenderedTeX  int      `json:"unrenderedTeX"`  // outputs still showing $$ source
+	Tabs           int      `json:"tabs"`           // tab characters drawn in code cells (CodeMirror's cm-tab spans)
+	TabArrows      int      `json:"tabArrows"`      // of those, drawn with a background image (the ipython theme's arrow)
+	Unwrapped      int      `json:"unwrapped"`      // code cells whose editor does not wrap long lines
 	BrowserVersion string   `json:"browserVersion"` // navigator.userAgent
 }
 
@@ -211,6 +214,10 @@ const readPage = `(() => {
   });
   document.querySelectorAll('#notebook .output_area').forEach(o => { if (o.innerText.includes('$$')) r.unrenderedTeX++; });
   r.unrenderedTeX = r.unrenderedTeX || 0;
+  const tabs = [...document.querySelectorAll('#notebook .code_cell .cm-tab')];
+  r.tabs = tabs.length;
+  r.tabArrows = tabs.filter(e => getComputedStyle(e).backgroundImage !== 'none').length;
+  r.unwrapped = codes.filter(c => !c.querySelector('.CodeMirror-wrap')).length;
   return r;
 })()`
 
@@ -284,6 +291,11 @@ func TestNotebook00(t *testing.T) {
 	}
 	if len(r.SVGs) == 0 {
 		t.Error("no SVG in the outputs: the plot did not render")
+	}
+	// scripts/notebook_config.py (make kernel): Go's tabs as white space, long lines wrapped.
+	if r.Tabs == 0 || r.TabArrows > 0 || r.Unwrapped > 0 {
+		t.Errorf("%d tabs in code cells, %d drawn as arrows; %d code cells without line wrapping: want tabs as white space and wrapped lines (run make kernel)",
+			r.Tabs, r.TabArrows, r.Unwrapped)
 	}
 	for _, wh := range r.SVGs {
 		if wh[0] <= 0 || wh[1] <= 0 {
