@@ -133,7 +133,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"train", "textclass", "--loss", "CELoss"}, `train textclass: losses: unknown loss "CELoss"`},
 		{[]string{"train", "textclass", "--loss-arg", "gamma"}, `train textclass: invalid value "gamma" for flag -loss-arg`},
 		{[]string{"train", "textclass", "--loss-arg", "label_smoothing=2"}, "train textclass: losses: CrossEntropyLoss"},
-		{[]string{"train", "textclass", "--optimizer", "Adagrad"}, `train textclass: unknown optimizer "Adagrad"`},
+		{[]string{"train", "textclass", "--optimizer", "Adamax"}, `train textclass: unknown optimizer "Adamax"`},
 		{[]string{"train", "textclass", "--steps", "-1"}, "train textclass: --steps -1 must be positive"},
 		{[]string{"train", "textclass", "--batch", "x"}, `train textclass: invalid value "x" for flag -batch`},
 		{[]string{"train", "textclass", "--resume"}, "train textclass: --resume needs --out DIR"},

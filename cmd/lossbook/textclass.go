@@ -67,7 +67,7 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 	loss := fs.String("loss", def.Loss, "loss, by its PyTorch name (CrossEntropyLoss, SoftmaxFocalLoss, ...)")
 	lossArgs := kvFlags{}
 	fs.Var(lossArgs, "loss-arg", "loss keyword argument k=v, repeatable (label_smoothing=0.1, gamma=2, weight=[1,3])")
-	opt := fs.String("optimizer", def.Optimizer, "optimizer, by its torch.optim name (AdamW, Adam, SGD)")
+	opt := fs.String("optimizer", def.Optimizer, "optimizer, by its torch.optim or optax name (AdamW, Adam, SGD, RMSprop, Adagrad, NAdam, RAdam, LAMB, Adafactor, Lion)")
 	optArgs := kvFlags{}
 	fs.Var(optArgs, "opt-arg", "optimizer keyword argument k=v, repeatable (default for the bag: lr=0.003; transformer: lr=0.0005)")
 	sched := fs.String("schedule", "", "learning-rate schedule: constant, linear, CosineAnnealingLR, StepLR (default: constant for the bag, linear for the transformer)")

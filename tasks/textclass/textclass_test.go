@@ -149,7 +149,7 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *Config) { c.Loss = "MSELos" }, `unknown loss "MSELos"`},
 		{func(c *Config) { c.Loss = "TripletMarginLoss" }, "takes 3 inputs"},
 		{func(c *Config) { c.LossArgs = map[string]any{"label_smoothing": 2.0} }, "label_smoothing"},
-		{func(c *Config) { c.Optimizer = "Adagrad" }, `unknown optimizer "Adagrad"`},
+		{func(c *Config) { c.Optimizer = "Adamax" }, `unknown optimizer "Adamax"`},
 		{func(c *Config) { c.Schedule = "warm" }, `unknown schedule "warm"`},
 		{func(c *Config) { c.SpamFraction = 1.5 }, "SpamFraction 1.5"},
 		{func(c *Config) { c.Data = "nope.jsonl" }, `data "nope.jsonl" is neither`},
