@@ -18,7 +18,7 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel kernel-test browser-test xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench clean experiment-optimizers textclass-peers textclass-compare
+.PHONY: all lab test deps tools kernel kernel-test browser-test xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench cell-times clean experiment-optimizers textclass-peers textclass-compare
 
 all: test
 
@@ -116,6 +116,12 @@ run-notebooks:
 	$(GO) run ./internal/cmd/nbcheck -executed $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS)))
 	# Executed here, so trusted here: Jupyter shows their SVG and HTML as they are (elsewhere, the PNG twins).
 	/usr/bin/python3 -m nbformat.sign $(addprefix $(NBOUT)/,$(notdir $(NOTEBOOKS))) 2>&1 | sed 's/^/lossbook: /'
+
+# How long each notebook cell takes as a student meets it (GoNB builds and links every cell): median and slowest per
+# notebook, warm caches (each notebook runs twice; the second run counts). CELL_NOTEBOOKS picks notebooks.
+CELL_NOTEBOOKS ?= notebooks/00_setup.ipynb notebooks/01_loss_functions.ipynb
+cell-times: kernel
+	LOSSBOOK_SMOKE=1 /usr/bin/python3 scripts/cell_times.py --kernel lossbook --runs 2 $(CELL_NOTEBOOKS) 2>&1 | grep -v '^\[\|^[IWE][0-9]\{4\} '
 
 # lossbook against PyTorch on issue #4's workloads (CE, bag-of-embeddings, transformer), alternating, in one run.
 # Takes a few minutes; BENCHFLAGS passes flags, e.g. make bench BENCHFLAGS="-workloads ce -cpuprofile build/prof".
