@@ -56,7 +56,21 @@ type Config struct {
 	NumHiddenLayers   int     `json:"num_hidden_layers,omitempty"` // transformer blocks
 	NumAttentionHeads int     `json:"num_attention_heads,omitempty"`
 	IntermediateSize  int     `json:"intermediate_size,omitempty"` // transformer feed-forward width
+	TypeVocabSize     int     `json:"type_vocab_size,omitempty"`   // transformer segment ids (0: no segment table)
 	Dropout           float64 `json:"hidden_dropout_prob,omitempty"`
+
+	// InitFrom is a pre-training run directory (lossbook pretrain --out DIR; Hugging Face's model_name_or_path):
+	// the transformer starts from that run's encoder (embeddings, layers and pooler; see pretrain.LoadEncoder)
+	// and encodes with its WordPiece vocabulary, then fine-tunes every weight, the classification head starting
+	// fresh. The architecture fields left 0 (VocabSize, MaxLength, HiddenSize, NumHiddenLayers,
+	// NumAttentionHeads, IntermediateSize, TypeVocabSize) are the run's; a field set to another value is an
+	// error. Train writes the filled values to run.json, and the checkpoint holds every weight, so Load needs
+	// only the fine-tuned run directory. Transformer only.
+	InitFrom string `json:"model_name_or_path,omitempty"`
+	// TrainFraction, in (0, 1], trains on that share of the training split: a subset stratified by class and
+	// seeded by Seed (data.StratifiedSubset; at least one example a class). Validation and test are untouched.
+	// 0 keeps all, as 1 does.
+	TrainFraction float64 `json:"train_fraction,omitempty"`
 
 	// SpamFraction, between 0 and 1, keeps that fraction of the spam in the training split (the imbalanced
 	// variant of the loss comparison); 0 keeps all. Validation and test are untouched. SpamAssassin only.
@@ -142,6 +156,8 @@ func (c Config) Validate() error {
 
 // validate checks c and builds its loss, optimizer and schedule, returning one error naming what is wrong.
 func (c Config) validate() (losses.Loss, training.Optimizer, training.Schedule, error) {
+	// fromInit reports whether an architecture field is left for InitFrom to fill.
+	fromInit := func(v int) bool { return c.InitFrom != "" && v == 0 }
 	fail := func(format string, a ...any) (losses.Loss, training.Optimizer, training.Schedule, error) {
 		return nil, nil, nil, fmt.Errorf("textclass: "+format, a...)
 	}
@@ -154,12 +170,19 @@ func (c Config) validate() (losses.Loss, training.Optimizer, training.Schedule, 
 		return fail("Steps %d must be positive", c.Steps)
 	case c.BatchSize <= 0:
 		return fail("BatchSize %d must be positive", c.BatchSize)
-	case c.VocabSize < 16:
+	case c.InitFrom != "" && c.Model != Transformer:
+		return fail("InitFrom (--init) starts a transformer from a pre-trained encoder; Model is %q, want %q", c.Model,
+			Transformer)
+	case c.VocabSize < 16 && !fromInit(c.VocabSize):
 		return fail("VocabSize %d is too small (want at least 16)", c.VocabSize)
-	case c.MaxLength < 3:
+	case c.MaxLength < 3 && !fromInit(c.MaxLength):
 		return fail("MaxLength %d is too small (want at least 3: [CLS], a token, [SEP])", c.MaxLength)
-	case c.HiddenSize <= 0:
+	case c.HiddenSize <= 0 && !fromInit(c.HiddenSize):
 		return fail("HiddenSize %d must be positive", c.HiddenSize)
+	case c.TypeVocabSize < 0:
+		return fail("TypeVocabSize %d must not be negative", c.TypeVocabSize)
+	case !(c.TrainFraction >= 0 && c.TrainFraction <= 1):
+		return fail("TrainFraction %g must be in (0, 1] (0 keeps all)", c.TrainFraction)
 	case c.EvalEvery < 0 || c.CheckpointEvery < 0:
 		return fail("EvalEvery %d and CheckpointEvery %d must not be negative", c.EvalEvery, c.CheckpointEvery)
 	case !(c.SpamFraction >= 0 && c.SpamFraction <= 1):
@@ -170,11 +193,13 @@ func (c Config) validate() (losses.Loss, training.Optimizer, training.Schedule, 
 		return fail("Dropout %g must be in [0, 1)", c.Dropout)
 	}
 	if c.Model == Transformer {
-		if c.NumHiddenLayers <= 0 || c.NumAttentionHeads <= 0 || c.IntermediateSize <= 0 {
-			return fail("transformer: NumHiddenLayers %d, NumAttentionHeads %d and IntermediateSize %d must be positive",
-				c.NumHiddenLayers, c.NumAttentionHeads, c.IntermediateSize)
+		for _, v := range []int{c.NumHiddenLayers, c.NumAttentionHeads, c.IntermediateSize} {
+			if v <= 0 && !fromInit(v) {
+				return fail("transformer: NumHiddenLayers %d, NumAttentionHeads %d and IntermediateSize %d must be positive",
+					c.NumHiddenLayers, c.NumAttentionHeads, c.IntermediateSize)
+			}
 		}
-		if c.HiddenSize%c.NumAttentionHeads != 0 {
+		if c.HiddenSize > 0 && c.NumAttentionHeads > 0 && c.HiddenSize%c.NumAttentionHeads != 0 {
 			return fail("transformer: HiddenSize %d is not a multiple of NumAttentionHeads %d", c.HiddenSize,
 				c.NumAttentionHeads)
 		}

@@ -27,8 +27,8 @@ type Split struct {
 // splitFractions are the sizes of train, validation and test.
 var splitFractions = []float64{0.8, 0.1, 0.1}
 
-// LoadSplit reads the data set that cfg.Data names and splits it with cfg.Seed (and cfg.SpamFraction): the
-// split Train trains, validates and tests on. SpamAssassin and JSON-lines files are split stratified by label;
+// LoadSplit reads the data set that cfg.Data names and splits it with cfg.Seed (and cfg.SpamFraction, then
+// cfg.TrainFraction, which cut the training part only): the split Train trains, validates and tests on. SpamAssassin and JSON-lines files are split stratified by label;
 // Brown by document.
 func LoadSplit(ctx context.Context, cfg Config) (*Split, error) {
 	var s *Split
@@ -42,6 +42,9 @@ func LoadSplit(ctx context.Context, cfg Config) (*Split, error) {
 		s, err = loadJSONL(cfg)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if s.Train, err = trainSubset(s.Train, cfg.TrainFraction, cfg.Seed); err != nil {
 		return nil, err
 	}
 	if len(s.Train) == 0 || len(s.Validation) == 0 || len(s.Test) == 0 {

@@ -88,6 +88,10 @@ func Train(ctx context.Context, cfg Config) (*Model, error) {
 	if _, _, _, err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	cfg, err := cfg.ResolveInit()
+	if err != nil {
+		return nil, err
+	}
 	var vocab *tokenize.Vocab
 	if cfg.Out != "" {
 		v, err := prepareOut(cfg)
@@ -186,7 +190,16 @@ func trainSplit(ctx context.Context, cfg Config, split *Split, vocab *tokenize.V
 	if err != nil {
 		return nil, err
 	}
-	if vocab == nil {
+	if cfg, err = cfg.ResolveInit(); err != nil {
+		return nil, err
+	}
+	switch {
+	case vocab != nil:
+	case cfg.InitFrom != "":
+		if vocab, err = pretrainedVocab(cfg.InitFrom); err != nil {
+			return nil, err
+		}
+	default:
 		if vocab, err = trainVocab(split.Train, cfg.VocabSize); err != nil {
 			return nil, err
 		}
@@ -194,6 +207,16 @@ func trainSplit(ctx context.Context, cfg Config, split *Split, vocab *tokenize.V
 	m, err := newModel(cfg, split.Classes, vocab)
 	if err != nil {
 		return nil, err
+	}
+	resuming := false
+	if cfg.Out != "" {
+		_, err := os.Stat(filepath.Join(cfg.Out, CheckpointFile))
+		resuming = cfg.Resume && err == nil
+	}
+	if cfg.InitFrom != "" && !resuming { // a resumed run's checkpoint holds the fine-tuned weights
+		if err := m.loadPretrained(); err != nil {
+			return nil, err
+		}
 	}
 	m.split = split
 	if err := m.ctx.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
@@ -355,15 +378,29 @@ func Load(dir string) (*Model, error) {
 func (m *Model) logits(ctx *mlctx.Context, ids *graph.Node, pad int) *graph.Node {
 	cfg := m.Config
 	mask := graph.NotEqual(ids, graph.Scalar(ids.Graph(), ids.DType(), pad))
-	ctx = ctx.In("textclass")
+	ctx = ctx.In(modelScope)
 	if cfg.Model == Bag {
 		return models.BagOfEmbeddings{VocabSize: m.tok.Vocab().Size(), Dim: cfg.HiddenSize,
 			NumClasses: len(m.Classes)}.Logits(ctx, ids, mask)
 	}
-	t := models.Transformer{VocabSize: m.tok.Vocab().Size(), MaxLen: cfg.MaxLength, Dim: cfg.HiddenSize,
-		NumHeads: cfg.NumAttentionHeads, NumLayers: cfg.NumHiddenLayers, FFNDim: cfg.IntermediateSize,
-		Activation: models.GELU, Dropout: cfg.Dropout}
+	t := m.transformer()
 	return t.PooledLogits(ctx, t.Encode(ctx, ids, nil, mask), len(m.Classes))
+}
+
+// modelScope is the context scope of the model's variables.
+const modelScope = "textclass"
+
+// transformer is the encoder of a Transformer model. Its embedding table has a row per vocabulary token, or
+// VocabSize rows when the model starts from a pre-trained encoder (whose table it takes whole).
+func (m *Model) transformer() models.Transformer {
+	cfg := m.Config
+	rows := m.tok.Vocab().Size()
+	if cfg.InitFrom != "" {
+		rows = cfg.VocabSize
+	}
+	return models.Transformer{VocabSize: rows, MaxLen: cfg.MaxLength, NumSegments: cfg.TypeVocabSize,
+		Dim: cfg.HiddenSize, NumHeads: cfg.NumAttentionHeads, NumLayers: cfg.NumHiddenLayers,
+		FFNDim: cfg.IntermediateSize, Activation: models.GELU, Dropout: cfg.Dropout}
 }
 
 // encode returns the token ids of texts, [CLS] and [SEP] added, cut and padded to MaxLength.
