@@ -27,7 +27,15 @@ Losses, optimizers and schedules take PyTorch's names and keyword arguments:
   lossbook train textclass --loss CrossEntropyLoss --loss-arg label_smoothing=0.1 --optimizer AdamW --opt-arg lr=3e-4
   lossbook train textclass --loss SoftmaxFocalLoss --loss-arg gamma=2
   lossbook train textclass --model transformer --data brown --steps 3000
-  lossbook train textclass --compare-losses     (CE, smoothing, focal, class weights over 3 seeds)`
+  lossbook train textclass --compare-losses     (CE, smoothing, focal, class weights over 3 seeds)
+
+Fine-tuning: --init DIR starts the transformer from the encoder of a pre-training run (lossbook pretrain --out
+DIR): its embeddings, layers and pooler, its WordPiece vocabulary and its architecture (--vocab-size,
+--max-length, --hidden-size and --num-layers, if given, must equal the run's); the classification head starts
+fresh and every weight trains. run.json records DIR, and the run directory alone serves eval and predict.
+--train-fraction F trains on that share of the training labels (stratified by class, seeded by --seed); the
+validation and test splits stay whole:
+  lossbook train textclass --data brown --init build/pretrain --train-fraction 0.1`
 
 // kvFlags collects repeated k=v flags; values are read as JSON (numbers, booleans, lists), else as strings.
 type kvFlags map[string]any
@@ -85,12 +93,26 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint")
 	smoke := fs.Bool("smoke", false, "a run of seconds (also LOSSBOOK_SMOKE=1)")
 	asJSON := fs.Bool("json", false, "print metrics.json instead of the report")
+	initDir := fs.String("init", "", "fine-tune the encoder of this pre-training run directory (lossbook pretrain --out DIR): its weights, vocabulary and architecture; transformer only")
+	trainFrac := fs.Float64("train-fraction", 1, "train on this share of the training split's labels, stratified by class and seeded by --seed (0 < F <= 1)")
 	compare := fs.Bool("compare-losses", false, "compare CE, label smoothing 0.1, focal (gamma 2) and class-weighted CE over seeds 1-3, with all the spam and with 5% of it, 200 steps each unless --steps (no run directory)")
 	if err := parseFlags(fs, args, textclassTrainUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("train textclass", "unexpected arguments %q", fs.Args())
+	}
+	if *initDir != "" {
+		if flagSet(fs, "model") && *model != textclass.Transformer {
+			return usagef("train textclass", "--init fine-tunes a pre-trained transformer; --model %s cannot start from it", *model)
+		}
+		if *compare {
+			return usagef("train textclass", "--compare-losses trains its own vocabulary and takes no --init")
+		}
+		*model = textclass.Transformer
+	}
+	if !(*trainFrac > 0 && *trainFrac <= 1) {
+		return usagef("train textclass", "--train-fraction %g: want a share of the training labels, 0 < F <= 1", *trainFrac)
 	}
 	cfg := def
 	if *model == textclass.Transformer {
@@ -99,6 +121,12 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 	cfg.Model = *model
 	if *smoke || lib.Smoke() {
 		cfg = cfg.Smoke()
+	}
+	if *initDir != "" {
+		cfg = cfg.FromPretrained(*initDir)
+	}
+	if *trainFrac < 1 {
+		cfg.TrainFraction = *trainFrac
 	}
 	cfg.Data, cfg.Loss, cfg.Optimizer, cfg.Seed, cfg.SpamFraction = *dataFlag, *loss, *opt, *seed, *spamFrac
 	if len(lossArgs) > 0 {
@@ -130,6 +158,10 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return usagef("train textclass", "%s", trimPackagePrefix(strings.TrimPrefix(err.Error(), "textclass: ")))
 	}
+	cfg, err := cfg.ResolveInit()
+	if err != nil {
+		return usagef("train textclass", "%s", initFlagNames.Replace(strings.TrimPrefix(err.Error(), "textclass: ")))
+	}
 	if *resume && *out == "" {
 		return usagef("train textclass", "--resume needs --out DIR, the run to continue")
 	}
@@ -155,10 +187,18 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 		return writeJSON(stdout, m.Metrics)
 	}
 	mt := m.Metrics
-	fmt.Fprintf(stdout, "%s on %s: %d steps in %.1f s (%.2f steps/s, %s); test split of %d:\n\n%s\nrun directory: %s\n",
-		cfg.Model, cfg.Data, mt.Steps, mt.TrainSeconds, mt.StepsPerSec, mt.Backend, mt.Test.N, mt.Test, cfg.Out)
+	if cfg.InitFrom != "" {
+		fmt.Fprintf(stdout, "fine-tuned from the pre-trained encoder of %s (%d layers, width %d, vocabulary %d)\n",
+			cfg.InitFrom, cfg.NumHiddenLayers, cfg.HiddenSize, cfg.VocabSize)
+	}
+	fmt.Fprintf(stdout, "%s on %s: %d steps in %.1f s (%.2f steps/s, %s); %d training examples; test split of %d:\n\n%s\nrun directory: %s\n",
+		cfg.Model, cfg.Data, mt.Steps, mt.TrainSeconds, mt.StepsPerSec, mt.Backend, mt.TrainExamples, mt.Test.N, mt.Test, cfg.Out)
 	return nil
 }
+
+// initFlagNames turns the run.json names in textclass.ResolveInit's errors into this command's flags.
+var initFlagNames = strings.NewReplacer("InitFrom (--init)", "--init", "InitFrom ", "--init ", "vocab_size ", "--vocab-size ",
+	"max_length ", "--max-length ", "hidden_size ", "--hidden-size ", "num_hidden_layers ", "--num-layers ")
 
 func baseName(p string) string {
 	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
