@@ -18,7 +18,7 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all lab test deps tools kernel kernel-test browser-test xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench cell-times clean experiment-optimizers textclass-peers textclass-compare
+.PHONY: all lab test deps tools kernel kernel-test browser-test xla-plugin vet gotest gotest-xla fuzz examples noxla notebooks-committed notebooks notebooks-xla lab-test parity bench cell-times clean experiment-optimizers textclass-peers textclass-compare experiment-finetune
 
 all: test
 
@@ -149,6 +149,14 @@ textclass-peers:
 # The loss comparison of notebook 04 (CE, label smoothing, focal, class weights; seeds 1-3; all spam and 5%).
 textclass-compare:
 	$(GO) run ./cmd/lossbook train textclass --compare-losses $(TCFLAGS)
+
+# Issue 13's fine-tuning experiment: the transformer classifier from the pre-trained encoder of PRETRAIN_DIR (a
+# lossbook pretrain run) against the same classifier from scratch, at 10% and 100% of Brown's training labels,
+# seeds 1-3 (internal/cmd/finetunecompare). Writes tasks/textclass/testdata/finetune.json, which notebook 05
+# plots. FTFLAGS passes flags, e.g. FTFLAGS="-steps 300" or FTFLAGS="-data brown,spamassassin"; -smoke is tiny.
+PRETRAIN_DIR ?= build/pretrain
+experiment-finetune:
+	$(GO) run ./internal/cmd/finetunecompare -init $(PRETRAIN_DIR) -json tasks/textclass/testdata/finetune.json $(FTFLAGS)
 
 # Random parity check of every loss against PyTorch (needs Debian's python3-torch): make parity SEED=7 PER_LOSS=50
 SEED ?= 1

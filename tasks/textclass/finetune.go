@@ -146,7 +146,8 @@ type FineTuneRun struct {
 	MacroF1       float64 `json:"macro_f1"`
 	FinalLoss     float64 `json:"final_loss"` // training loss of the last step
 	Steps         int     `json:"steps"`
-	Seconds       float64 `json:"seconds"`
+	StepsPerSec   float64 `json:"steps_per_second"` // of the training loop, graph compilation included
+	Seconds       float64 `json:"seconds"`          // the whole run: tokenizing, training and scoring
 }
 
 // FineTuneSummary is the mean and the sample standard deviation over seeds of one arm at one share of the labels.
@@ -183,7 +184,7 @@ type FineTuneComparison struct {
 // (Scratch), with the same architecture (the encoder's), the same vocabulary (the pre-training run's), the same
 // label subset, steps, batch, optimizer, learning-rate schedule and dropout. Only the starting weights differ.
 // Each run is scored on the test split (the same for every share), without a run directory or evaluations
-// during training. It returns every run and, per arm and share, the mean and spread over seeds.
+// during training (the validation split is not used). It returns every run and, per arm and share, the mean and spread over seeds.
 func CompareFineTuning(ctx context.Context, base Config, o FineTuneOptions) (*FineTuneComparison, error) {
 	if o.InitFrom == "" || len(o.Seeds) == 0 || len(o.TrainFractions) == 0 {
 		return nil, fmt.Errorf("textclass: CompareFineTuning: pre-training run %q, %d seeds, %d label shares; want a run and at least one of each",
@@ -221,6 +222,7 @@ func CompareFineTuning(ctx context.Context, base Config, o FineTuneOptions) (*Fi
 		cmp.Classes, cmp.TestN = len(full.Classes), len(full.Test)
 		for _, frac := range o.TrainFractions {
 			split := *full
+			split.Validation = nil // no evaluations during training: every run is scored on the test split
 			if split.Train, err = trainSubset(full.Train, frac, seed); err != nil {
 				return nil, err
 			}
@@ -239,7 +241,7 @@ func CompareFineTuning(ctx context.Context, base Config, o FineTuneOptions) (*Fi
 				cmp.Backend = mt.Backend
 				r := FineTuneRun{Init: name, TrainFraction: frac, Seed: seed, TrainExamples: len(split.Train),
 					Accuracy: mt.Test.Accuracy, MacroF1: mt.Test.MacroF1, FinalLoss: mt.FinalLoss, Steps: mt.Steps,
-					Seconds: time.Since(runStart).Seconds()}
+					StepsPerSec: mt.StepsPerSec, Seconds: time.Since(runStart).Seconds()}
 				cmp.Runs = append(cmp.Runs, r)
 				if o.OnRun != nil {
 					o.OnRun(r)

@@ -231,10 +231,6 @@ func trainSplit(ctx context.Context, cfg Config, split *Split, vocab *tokenize.V
 	if err != nil {
 		return nil, err
 	}
-	valData, err := m.dataset(split.Validation)
-	if err != nil {
-		return nil, err
-	}
 	pad := int(m.tok.Special().PAD)
 	lossFn := func(ctx *mlctx.Context, batch []*graph.Node) (sum, count *graph.Node) {
 		logits := m.logits(ctx, batch[0], pad)
@@ -247,16 +243,23 @@ func trainSplit(ctx context.Context, cfg Config, split *Split, vocab *tokenize.V
 	}
 	tcfg := training.Config{
 		Optimizer: opt, Schedule: sched, Steps: cfg.Steps, BatchSize: cfg.BatchSize, Shuffle: true, Seed: cfg.Seed,
-		EvalData: valData, EvalEvery: cfg.EvalEvery, Progress: cfg.Progress, NoPlot: cfg.NoPlot,
+		EvalEvery: cfg.EvalEvery, Progress: cfg.Progress, NoPlot: cfg.NoPlot,
 		PlotTitle: "textclass: " + cfg.Model + " on " + filepath.Base(cfg.Data),
-		Eval: func(*mlctx.Context) (map[string]float64, error) {
+		OnStep:    func(training.StepInfo) error { return ctx.Err() },
+	}
+	// A split without a validation part (a comparison, which scores the test split only) trains without
+	// evaluations.
+	if len(split.Validation) > 0 {
+		if tcfg.EvalData, err = m.dataset(split.Validation); err != nil {
+			return nil, err
+		}
+		tcfg.Eval = func(*mlctx.Context) (map[string]float64, error) {
 			ev, err := m.EvaluateExamples(split.Validation)
 			if err != nil {
 				return nil, err
 			}
 			return map[string]float64{"accuracy": ev.Accuracy, "macro_f1": ev.MacroF1}, nil
-		},
-		OnStep: func(training.StepInfo) error { return ctx.Err() },
+		}
 	}
 	if cfg.Out != "" {
 		tcfg.CheckpointPath = filepath.Join(cfg.Out, CheckpointFile)
