@@ -25,6 +25,16 @@
 // checkpoints are written every Config.CheckpointEvery steps, so an interrupted run leaves its last checkpoint
 // usable and Config.Resume continues it. Load reads the directory back.
 //
+// # Fine-tuning a pre-trained encoder
+//
+// Config.InitFrom (lossbook train textclass --init DIR) names a run directory of package pretrain: the
+// transformer then takes that run's architecture and WordPiece vocabulary, starts from its encoder (embeddings,
+// layers, pooler; not the MLM head or the NSP classifier) with a fresh classification head, and fine-tunes every
+// weight with an optimizer whose state starts empty. Config.TrainFraction trains on a stratified, seeded share of
+// the training labels. CompareFineTuning trains the pre-trained and the from-scratch classifier side by side (same
+// architecture, vocabulary, label subset, steps and schedule) over seeds and shares of the labels; `make
+// experiment-finetune` runs it and writes testdata/finetune.json, which notebook 05 plots.
+//
 // # For contributors
 //
 // The task owns no formula: losses come from package losses (losses.New), optimizers and schedules from

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -283,17 +282,18 @@ func (c *FineTuneComparison) Cell(init string, trainFraction float64) (FineTuneS
 	return FineTuneSummary{}, false
 }
 
-// Series is one named line of a plot: points (X[i], Y[i]); NaN values break the line.
+// Series is one named line of a plot: points (X[i], Y[i]).
 type Series struct {
 	Name string
 	X, Y []float64
 }
 
 // PlotSeries lays the comparison out for a plot of macro-F1 (metric "macro_f1") or accuracy ("accuracy")
-// against the share of training labels in percent: per arm, a line through the means, and a line of error bars
-// (mean ± one standard deviation over seeds, vertical segments separated by NaN). The pre-trained arm sits 2
-// points left of its share, the scratch arm 2 points right, so that their bars do not overlap. It returns an
-// error for another metric.
+// against the share of training labels in percent: one line per arm (pre-trained, then from scratch) through the
+// means over seeds, with an error bar of one standard deviation either side of each mean drawn by the same line
+// (down to mean − sd, up to mean + sd, back to the mean), so that a bar has its arm's colour. The pre-trained arm
+// sits 2 points left of its share, the scratch arm 2 points right, so that their bars do not overlap. It returns
+// an error for another metric.
 func (c *FineTuneComparison) PlotSeries(metric string) ([]Series, error) {
 	if metric != "macro_f1" && metric != "accuracy" {
 		return nil, fmt.Errorf("textclass: PlotSeries: metric %q, want macro_f1 or accuracy", metric)
@@ -311,9 +311,8 @@ func (c *FineTuneComparison) PlotSeries(metric string) ([]Series, error) {
 	for _, arm := range []struct {
 		name, label string
 		shift       float64
-	}{{Pretrained, "pre-trained", -2}, {Scratch, "from scratch", 2}} {
-		means := Series{Name: arm.label}
-		bars := Series{Name: arm.label + " ±1 sd"}
+	}{{Pretrained, "pre-trained (±1 sd)", -2}, {Scratch, "from scratch (±1 sd)", 2}} {
+		line := Series{Name: arm.label}
 		for _, f := range order {
 			s, ok := c.Cell(arm.name, f)
 			if !ok {
@@ -324,11 +323,10 @@ func (c *FineTuneComparison) PlotSeries(metric string) ([]Series, error) {
 				m, sd = s.AccuracyMean, s.AccuracySD
 			}
 			x := 100*f + arm.shift
-			means.X, means.Y = append(means.X, x), append(means.Y, m)
-			bars.X = append(bars.X, x, x, math.NaN())
-			bars.Y = append(bars.Y, m-sd, m+sd, math.NaN())
+			line.X = append(line.X, x, x, x, x)
+			line.Y = append(line.Y, m, m-sd, m+sd, m)
 		}
-		out = append(out, means, bars)
+		out = append(out, line)
 	}
 	return out, nil
 }

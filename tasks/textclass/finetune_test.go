@@ -288,9 +288,12 @@ func TestFineTune(t *testing.T) {
 			}
 		}
 		series, err := cmp.PlotSeries("macro_f1")
-		if err != nil || len(series) != 4 || len(series[0].X) != 2 || len(series[1].X) != 6 ||
-			series[0].X[0] != 23 || series[2].X[1] != 102 {
-			t.Errorf("PlotSeries: %+v, %v; want 4 series (means at 23 and 98 / 27 and 102, bars of 3 points each)", series, err)
+		pre25, _ := cmp.Cell(Pretrained, 0.25)
+		if err != nil || len(series) != 2 || len(series[0].X) != 8 || series[0].X[0] != 23 || series[0].X[7] != 98 ||
+			series[1].X[4] != 102 || series[0].Y[0] != pre25.MacroF1Mean || series[0].Y[1] != pre25.MacroF1Mean-pre25.MacroF1SD ||
+			series[0].Y[2] != pre25.MacroF1Mean+pre25.MacroF1SD {
+			t.Errorf("PlotSeries: %+v, %v; want 2 series, 4 points a share (mean, mean-sd, mean+sd, mean) at 23 and 98 / 27 and 102",
+				series, err)
 		}
 		if _, err := cmp.PlotSeries("loss"); err == nil {
 			t.Error("PlotSeries(loss): no error")
