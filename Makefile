@@ -152,8 +152,9 @@ textclass-compare:
 
 # Issue 13's fine-tuning experiment: the transformer classifier from the pre-trained encoder of PRETRAIN_DIR (a
 # lossbook pretrain run) against the same classifier from scratch, at 10% and 100% of Brown's training labels,
-# seeds 1-3 (internal/cmd/finetunecompare). Writes tasks/textclass/testdata/finetune.json, which notebook 05
-# plots. FTFLAGS passes flags, e.g. FTFLAGS="-steps 300" or FTFLAGS="-data brown,spamassassin"; -smoke is tiny.
+# seeds 1-3, 400 steps of 32 per run (internal/cmd/finetunecompare): 12 runs, about 30 minutes on XLA's CPU plugin
+# on 2 cores (estimated from the pre-training step rate). Writes tasks/textclass/testdata/finetune.json, which
+# notebook 05 plots. FTFLAGS passes flags, e.g. FTFLAGS="-steps 300" or "-data brown,spamassassin"; -smoke is tiny.
 PRETRAIN_DIR ?= build/pretrain
 experiment-finetune:
 	$(GO) run ./internal/cmd/finetunecompare -init $(PRETRAIN_DIR) -json tasks/textclass/testdata/finetune.json $(FTFLAGS)

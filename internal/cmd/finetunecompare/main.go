@@ -34,7 +34,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	initDir := fs.String("init", "", "pre-training run directory (lossbook pretrain --out DIR); required")
 	dataSets := fs.String("data", textclass.Brown, "comma-separated data sets: brown, spamassassin, or .jsonl files")
-	steps := fs.Int("steps", 1000, "optimizer steps of every run (both arms, every share of the labels)")
+	steps := fs.Int("steps", 400, "optimizer steps of every run (both arms, every share of the labels): 10 epochs of 10% of Brown's labels, 1 of all")
 	batch := fs.Int("batch", 32, "examples per step")
 	lr := fs.Float64("lr", 5e-4, "peak learning rate of AdamW (linear schedule, 10% warmup)")
 	seeds := fs.String("seeds", "1,2,3", "comma-separated seeds (split, label subset, initialisation, data order)")
