@@ -6,7 +6,9 @@
 // B from another document (data.NSPPairs); masking by data.MLMCollator (15%: 80% [MASK], 10% random, 10% kept);
 // a models.Transformer with the sparse MLM head (Transformer.MLMLogitsAt, the masked positions only) and the
 // pooled NSP head; the loss losses.MLM + losses.NSP; AdamW with linear warmup and decay, no weight decay on
-// biases and norms, and gradient clipping (package training), with atomic checkpoints and resume. It reports
+// biases and norms, and gradient clipping (package training), with atomic checkpoints and resume. The two losses
+// are summed (BERT's objective) or, with Config.LossWeighting "uncertainty", weighted by learned log-variances
+// (losses.UncertaintyWeighted, Kendall et al. 2018); CompareLossWeighting runs both on the same steps. It reports
 // held-out masked-token accuracy, cross-entropy and perplexity, held-out NSP accuracy and loss, and the unigram
 // entropy of the training tokens (the baseline the MLM cross-entropy must beat).
 //
@@ -80,6 +82,9 @@ type Config struct {
 	MaxDocuments int          `json:"max_documents"`  // > 0: keep only so many documents per split (smoke)
 	Seed         uint64       `json:"seed"`           // split, pairs, masking, data order, initialisation
 	DenseMLMHead bool         `json:"dense_mlm_head"` // project every position (the slow way, for comparison)
+	// LossWeighting is how MLM and NSP make the objective (see Objective): "fixed" (MLM + NSP, BERT's sum; ""
+	// in the run.json of earlier versions means the same) or "uncertainty" (learned log-variances).
+	LossWeighting string `json:"loss_weighting"`
 	OutputDir    string       `json:"-"`              // the run directory
 	Resume       bool         `json:"-"`              // continue the run in OutputDir from its checkpoint
 	Data         data.Options `json:"-"`              // where the corpus is fetched from and cached
@@ -91,14 +96,15 @@ type Config struct {
 // 30-minute run sees each pair at most once, and dropout's random numbers cost time on pure Go), AdamW at 2e-3
 // (weight decay 0.01, not on biases and norms; warmup over 200 steps or a tenth of the run, then linear decay to
 // 0; gradient norm clipped at 1), and as many steps as fit in 30 minutes (Minutes; MaxSteps 3,000 when Minutes
-// is 0), evaluated every 100 steps on 512 held-out pairs. The run directory is build/pretrain.
+// is 0), evaluated every 100 steps on 512 held-out pairs, the objective the fixed sum MLM + NSP. The run
+// directory is build/pretrain.
 func DefaultConfig() Config {
 	return Config{
 		Corpus: "brown", VocabSize: 4000, NumHiddenLayers: 2, HiddenSize: 64, NumAttentionHeads: 2,
 		MaxSeqLength: 64, HiddenDropoutProb: 0, MLMProbability: 0.15,
 		LearningRate: 2e-3, WeightDecay: 0.01, MaxGradNorm: 1, WarmupSteps: 200, BatchSize: 32,
 		MaxSteps: 3000, Minutes: 30, EvalSteps: 100, SaveSteps: 100, EvalFraction: 0.1, MaxEvalPairs: 512, Seed: 1,
-		OutputDir: "build/pretrain",
+		LossWeighting: FixedWeighting, OutputDir: "build/pretrain",
 	}
 }
 
@@ -151,7 +157,7 @@ func (c Config) Validate() error {
 	case c.OutputDir == "":
 		return fmt.Errorf("pretrain: no output directory")
 	}
-	return nil
+	return checkLossWeighting(c.LossWeighting)
 }
 
 // model is the Transformer a Config describes.
@@ -190,7 +196,7 @@ type Metrics struct {
 	Seconds        float64    `json:"seconds"` // training wall time (this call, plus earlier ones on resume)
 	StepsPerSecond float64    `json:"steps_per_second"`
 	LoadAverage    [2]float64 `json:"load_average"` // 1-minute load average at the start and at the end
-	Losses         []float64  `json:"losses"`       // training loss (MLM + NSP) of every step
+	Losses         []float64  `json:"losses"`       // the objective (see Objective) of every step, on its batch
 	Evals          []Eval     `json:"evals"`        // held-out evaluations
 	Final          Eval       `json:"final"`        // the last one
 }
@@ -206,10 +212,19 @@ type Eval struct {
 	NSPAccuracy   float64 `json:"nsp_accuracy"`
 	MaskedTokens  int     `json:"masked_tokens"`
 	Pairs         int     `json:"pairs"`
+	// With LossWeighting "uncertainty", the learned log-variances [s_MLM, s_NSP] at this step and the weights
+	// [e^{-s_MLM}, e^{-s_NSP}] of the two losses in the objective; absent for the fixed sum. The held-out losses
+	// above are never weighted.
+	LogVariances []float64 `json:"log_variances,omitempty"`
+	LossWeights  []float64 `json:"loss_weights,omitempty"`
 }
 
 func (e Eval) metricsMap() map[string]float64 {
-	return map[string]float64{"mlm_loss": e.MLMLoss, "mlm_accuracy": e.MLMAccuracy, "nsp_accuracy": e.NSPAccuracy}
+	out := map[string]float64{"mlm_loss": e.MLMLoss, "mlm_accuracy": e.MLMAccuracy, "nsp_accuracy": e.NSPAccuracy}
+	if len(e.LossWeights) == 2 {
+		out["mlm_weight"], out["nsp_weight"] = e.LossWeights[0], e.LossWeights[1]
+	}
+	return out
 }
 
 // Train pre-trains a model as cfg says and writes the run directory cfg.OutputDir; with cfg.Resume it continues
@@ -310,16 +325,24 @@ func Train(ctx context.Context, cfg Config, opts ...Option) (*Model, error) {
 
 	opt := training.NewAdamW()
 	m.opt = opt
-	opt.LR, opt.WeightDecay, opt.NoDecay = cfg.LearningRate, cfg.WeightDecay, training.BiasesAndNorms
-	opt.MaxGradNorm = cfg.MaxGradNorm
+	// No weight decay on biases, norms and the learned log-variances (which BiasesAndNorms, rank < 2, already
+	// picks: named here so that the rule does not hang on their shape).
+	noDecay := training.InScopes("/" + losses.UncertaintyScope)
+	opt.LR, opt.WeightDecay, opt.MaxGradNorm = cfg.LearningRate, cfg.WeightDecay, cfg.MaxGradNorm
+	opt.NoDecay = func(v *mlctx.Variable) bool { return training.BiasesAndNorms(v) || noDecay(v) }
+	weighting := cfg.LossWeighting
 	lossFn := func(ctx *mlctx.Context, b []*Node) (sum, count *Node) {
 		mlm, nsp, _, _ := m.heads(ctx.In(ModelScope), b)
-		return Add(mlm, nsp), OnesLike(mlm)
+		return Objective(ctx, weighting, mlm, nsp), OnesLike(mlm)
+	}
+	title := "pre-training loss (MLM + NSP)"
+	if weighting == UncertaintyWeighting {
+		title = "pre-training objective (uncertainty-weighted MLM + NSP)"
 	}
 	tcfg := training.Config{
 		Optimizer: opt, BatchSize: cfg.BatchSize, Shuffle: true, Seed: cfg.Seed,
 		EvalEvery: cfg.EvalSteps, CheckpointPath: filepath.Join(dir, CheckpointFile), CheckpointEvery: cfg.SaveSteps,
-		Progress: cfg.Progress, PlotTitle: "pre-training loss (MLM + NSP)",
+		Progress: cfg.Progress, PlotTitle: title,
 		Eval: m.trainEval(time.Time{}),
 	}
 	schedule := func(steps int) training.Schedule {
@@ -369,6 +392,14 @@ func Train(ctx context.Context, cfg Config, opts ...Option) (*Model, error) {
 	if moreSteps {
 		tcfg.ResumeAnyway = true // a longer run: the decay now ends at the new MaxSteps
 	}
+	if o.interruptAt > 0 {
+		tcfg.OnStep = func(info training.StepInfo) error {
+			if info.Step >= o.interruptAt {
+				return fmt.Errorf("interrupted after step %d", info.Step)
+			}
+			return nil
+		}
+	}
 	res, err = training.Train(backend, m.Context, trainSet, lossFn, tcfg)
 	if err != nil {
 		return nil, err
@@ -395,7 +426,10 @@ func Train(ctx context.Context, cfg Config, opts ...Option) (*Model, error) {
 // Option changes how Train runs without being part of the run's configuration.
 type Option func(*options)
 
-type options struct{ corpus *Corpus }
+type options struct {
+	corpus      *Corpus
+	interruptAt int // > 0: fail after this step, before its checkpoint (tests of resume)
+}
 
 // WithCorpus trains on the given documents instead of reading Config.Corpus (tests, other corpora); Corpus
 // still names the run's corpus in run.json, and EvaluateHeldOut of a loaded run reads Config.Corpus.
@@ -502,5 +536,8 @@ func (m *Model) Evaluate() (Eval, error) {
 	e := Eval{Step: int(training.StepCount(m.Context, m.opt)), MLMLoss: sums[0] / sums[1], MLMAccuracy: sums[2] / sums[1],
 		NSPLoss: sums[3] / float64(n), NSPAccuracy: sums[4] / float64(n), MaskedTokens: int(sums[1]), Pairs: n}
 	e.MLMPerplexity = math.Exp(e.MLMLoss)
+	if e.LogVariances, e.LossWeights, err = m.LossWeights(); err != nil {
+		return Eval{}, err
+	}
 	return e, nil
 }
