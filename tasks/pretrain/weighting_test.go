@@ -104,11 +104,10 @@ func TestConfigLossWeighting(t *testing.T) {
 // TestCompareLossWeighting runs the comparison at a tiny size and checks: both runs take the same steps on the
 // same batches (their first step, at s = 0, has the same objective), the fixed run logs no weights, the
 // uncertainty run logs e^{-s} at every evaluation and its log-variances move (up: both losses exceed ½ early),
-// the checkpoint and run.json hold them, and the JSON reads back.
+// the checkpoint and run.json hold them, the JSON reads back, and resuming the uncertainty run is exact.
 func TestCompareLossWeighting(t *testing.T) {
 	base := t.TempDir()
 	cfg := tinyConfig(base)
-	cfg.MaxSteps = 9
 	cmp, err := pretrain.CompareLossWeighting(context.Background(), cfg, pretrain.WithCorpus(toy()))
 	if err != nil {
 		t.Fatal(err)
@@ -117,8 +116,8 @@ func TestCompareLossWeighting(t *testing.T) {
 	if len(cmp.Runs) != 2 || fixed == nil || unc == nil || cmp.Backend == "" {
 		t.Fatalf("comparison %+v, want a fixed and an uncertainty run and a backend", cmp)
 	}
-	if fixed.Steps != 9 || unc.Steps != 9 || len(fixed.Evals) != 3 || len(unc.Evals) != 3 || unc.Final.Step != 9 {
-		t.Fatalf("steps %d and %d, evaluations %d and %d; want 9, 9, 3, 3", fixed.Steps, unc.Steps, len(fixed.Evals), len(unc.Evals))
+	if fixed.Steps != 6 || unc.Steps != 6 || len(fixed.Evals) != 2 || len(unc.Evals) != 2 || unc.Final.Step != 6 {
+		t.Fatalf("steps %d and %d, evaluations %d and %d; want 6, 6, 2, 2", fixed.Steps, unc.Steps, len(fixed.Evals), len(unc.Evals))
 	}
 	prev := []float64{0, 0}
 	for i, e := range unc.Evals {
@@ -180,8 +179,8 @@ func TestCompareLossWeighting(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps, ce, _, _, w := back.Run(pretrain.UncertaintyWeighting).Curves()
-	if back.Command != "test" || len(steps) != 3 || steps[2] != 9 || ce[2] != unc.Final.MLMLoss || len(w[0]) != 3 ||
-		w[1][2] != unc.Final.LossWeights[1] || back.Config.MaxSteps != 9 {
+	if back.Command != "test" || len(steps) != 2 || steps[1] != 6 || ce[1] != unc.Final.MLMLoss || len(w[0]) != 2 ||
+		w[1][1] != unc.Final.LossWeights[1] || back.Config.MaxSteps != 6 {
 		t.Errorf("read back: command %q, steps %v, CE %v, weights %v, config %+v", back.Command, steps, ce, w, back.Config)
 	}
 	if _, _, _, _, w := back.Run(pretrain.FixedWeighting).Curves(); w[0] != nil {
@@ -207,45 +206,37 @@ func TestCompareLossWeighting(t *testing.T) {
 	if _, err := pretrain.ReadWeightingComparison(bad); err == nil || !strings.Contains(err.Error(), `no "uncertainty" run`) {
 		t.Errorf("reading a file without the uncertainty run: error %v", err)
 	}
+
+	straight := runs[pretrain.UncertaintyWeighting]
+	ucfg := cfg
+	ucfg.LossWeighting = pretrain.UncertaintyWeighting
+	testResumeExact(t, ucfg, straight)
 }
 
-// TestResumeExact: a run interrupted after step 4 (its last checkpoint at step 3) and resumed ends exactly where
-// an uninterrupted run ends, with either objective: the same losses, held-out numbers and log-variances.
-func TestResumeExact(t *testing.T) {
-	for _, w := range pretrain.LossWeightings() {
-		t.Run(w, func(t *testing.T) {
-			cfg := tinyConfig(filepath.Join(t.TempDir(), "straight"))
-			cfg.LossWeighting = w
-			straight, err := pretrain.Train(context.Background(), cfg, pretrain.WithCorpus(toy()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.OutputDir = filepath.Join(t.TempDir(), "interrupted")
-			if _, err := pretrain.Train(context.Background(), cfg, pretrain.WithCorpus(toy()), pretrain.InterruptAt(4)); err == nil ||
-				!strings.Contains(err.Error(), "interrupted after step 4") {
-				t.Fatalf("interrupted run: error %v", err)
-			}
-			cfg.Resume = true
-			cfg.LossWeighting = "" // the run's own, from run.json
-			resumed, err := pretrain.Train(context.Background(), cfg, pretrain.WithCorpus(toy()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resumed.Config.LossWeighting != w {
-				t.Errorf("resumed run's weighting %q, want %q from run.json", resumed.Config.LossWeighting, w)
-			}
-			a, b := straight.Metrics, resumed.Metrics
-			if fmt.Sprint(a.Losses) != fmt.Sprint(b.Losses) {
-				t.Errorf("losses: straight %v, resumed %v", a.Losses, b.Losses)
-			}
-			fa, fb := a.Final, b.Final
-			if fa.Step != 6 || fb.Step != 6 || fa.MLMLoss != fb.MLMLoss || fa.NSPLoss != fb.NSPLoss ||
-				fmt.Sprint(fa.LogVariances) != fmt.Sprint(fb.LogVariances) {
-				t.Errorf("final evaluation: straight %+v, resumed %+v", fa, fb)
-			}
-			if w == pretrain.UncertaintyWeighting && len(fb.LogVariances) != 2 {
-				t.Errorf("resumed uncertainty run logs log-variances %v, want 2", fb.LogVariances)
-			}
-		})
+// testResumeExact: a run interrupted after step 4 (its last checkpoint at step 3) and resumed ends exactly
+// where the uninterrupted run straight ends (cfg's), with the same losses, held-out numbers and log-variances.
+func testResumeExact(t *testing.T, cfg pretrain.Config, straight *pretrain.Model) {
+	cfg.OutputDir = filepath.Join(t.TempDir(), "interrupted")
+	if _, err := pretrain.Train(context.Background(), cfg, pretrain.WithCorpus(toy()), pretrain.InterruptAt(4)); err == nil ||
+		!strings.Contains(err.Error(), "interrupted after step 4") {
+		t.Fatalf("interrupted run: error %v", err)
+	}
+	cfg.Resume = true
+	cfg.LossWeighting = "" // the run's own, from run.json
+	resumed, err := pretrain.Train(context.Background(), cfg, pretrain.WithCorpus(toy()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.Config.LossWeighting != straight.Config.LossWeighting {
+		t.Errorf("resumed run's weighting %q, want %q from run.json", resumed.Config.LossWeighting, straight.Config.LossWeighting)
+	}
+	a, b := straight.Metrics, resumed.Metrics
+	if fmt.Sprint(a.Losses) != fmt.Sprint(b.Losses) {
+		t.Errorf("losses: straight %v, resumed %v", a.Losses, b.Losses)
+	}
+	fa, fb := a.Final, b.Final
+	if fa.Step != cfg.MaxSteps || fb.Step != cfg.MaxSteps || fa.MLMLoss != fb.MLMLoss || fa.NSPLoss != fb.NSPLoss ||
+		len(fb.LogVariances) != 2 || fmt.Sprint(fa.LogVariances) != fmt.Sprint(fb.LogVariances) {
+		t.Errorf("final evaluation: straight %+v, resumed %+v", fa, fb)
 	}
 }
