@@ -183,6 +183,7 @@ type Model struct {
 	backend   backends.Backend
 	opt       training.Optimizer
 	evalPairs *pairDataset
+	evalExec  *mlctx.Exec // Evaluate's graph, compiled at the first call and reused (it reads the variables each time)
 }
 
 // Metrics is metrics.json: the baseline, the history and the last held-out evaluation.
@@ -364,6 +365,9 @@ func Train(ctx context.Context, cfg Config, opts ...Option) (*Model, error) {
 			return nil, err
 		}
 		perStep := stamps[len(stamps)-1].Sub(stamps[1]).Seconds() / float64(len(stamps)-2)
+		if _, err := m.Evaluate(); err != nil { // compiles the evaluation's graphs, which later evaluations reuse
+			return nil, err
+		}
 		evalStart := time.Now()
 		if _, err := m.Evaluate(); err != nil {
 			return nil, err
@@ -486,7 +490,53 @@ func (m *Model) Evaluate() (Eval, error) {
 	if m.evalPairs == nil || m.evalPairs.Len() == 0 {
 		return Eval{}, errors.New("pretrain: Evaluate: no held-out pairs")
 	}
-	exec, err := mlctx.NewExec(m.backend, m.Context.Reuse(), func(ctx *mlctx.Context, b []*Node) []*Node {
+	if m.evalExec == nil {
+		exec, err := m.newEvalExec()
+		if err != nil {
+			return Eval{}, err
+		}
+		// One graph per length of the masked-position list: at most one per batch, the same at every evaluation.
+		m.evalExec = exec.SetMaxCache(0)
+	}
+	var sums [5]float64
+	n := m.evalPairs.Len()
+	bs := m.Config.BatchSize
+	for start := 0; start < n; start += bs {
+		idx := make([]int, 0, bs)
+		for i := start; i < min(start+bs, n); i++ {
+			idx = append(idx, i)
+		}
+		batch, err := m.evalPairs.Batch(idx)
+		if err != nil {
+			return Eval{}, err
+		}
+		args := make([]any, len(batch))
+		for i, t := range batch {
+			args[i] = t
+		}
+		outs, err := m.evalExec.Exec(args...)
+		if err != nil {
+			return Eval{}, fmt.Errorf("pretrain: Evaluate: %w", err)
+		}
+		for i := range sums {
+			sums[i] += tensors.ToScalar[float64](outs[i])
+			outs[i].FinalizeAll()
+		}
+	}
+	e := Eval{Step: int(training.StepCount(m.Context, m.opt)), MLMLoss: sums[0] / sums[1], MLMAccuracy: sums[2] / sums[1],
+		NSPLoss: sums[3] / float64(n), NSPAccuracy: sums[4] / float64(n), MaskedTokens: int(sums[1]), Pairs: n}
+	e.MLMPerplexity = math.Exp(e.MLMLoss)
+	var err error
+	if e.LogVariances, e.LossWeights, err = m.LossWeights(); err != nil {
+		return Eval{}, err
+	}
+	return e, nil
+}
+
+// newEvalExec builds Evaluate's graph: for a batch of pairDataset, the sums of the masked tokens' cross-entropy,
+// the masked tokens, the correct ones, the NSP loss and the correct NSP predictions, in float64.
+func (m *Model) newEvalExec() (*mlctx.Exec, error) {
+	return mlctx.NewExec(m.backend, m.Context.Reuse(), func(ctx *mlctx.Context, b []*Node) []*Node {
 		ctx.SetTraining(b[0].Graph(), false)
 		mlmCtx := ctx.In(ModelScope)
 		_, _, logits, nspLogits := m.heads(mlmCtx, b)
@@ -504,40 +554,4 @@ func (m *Model) Evaluate() (Eval, error) {
 		f64 := func(x *Node) *Node { return ReduceAllSum(ConvertDType(x, dtypes.Float64)) }
 		return []*Node{f64(perToken), f64(valid), f64(correct), f64(nspLoss), f64(nspCorrect)}
 	})
-	if err != nil {
-		return Eval{}, err
-	}
-	defer exec.Finalize()
-	var sums [5]float64
-	n := m.evalPairs.Len()
-	bs := m.Config.BatchSize
-	for start := 0; start < n; start += bs {
-		idx := make([]int, 0, bs)
-		for i := start; i < min(start+bs, n); i++ {
-			idx = append(idx, i)
-		}
-		batch, err := m.evalPairs.Batch(idx)
-		if err != nil {
-			return Eval{}, err
-		}
-		args := make([]any, len(batch))
-		for i, t := range batch {
-			args[i] = t
-		}
-		outs, err := exec.Exec(args...)
-		if err != nil {
-			return Eval{}, fmt.Errorf("pretrain: Evaluate: %w", err)
-		}
-		for i := range sums {
-			sums[i] += tensors.ToScalar[float64](outs[i])
-			outs[i].FinalizeAll()
-		}
-	}
-	e := Eval{Step: int(training.StepCount(m.Context, m.opt)), MLMLoss: sums[0] / sums[1], MLMAccuracy: sums[2] / sums[1],
-		NSPLoss: sums[3] / float64(n), NSPAccuracy: sums[4] / float64(n), MaskedTokens: int(sums[1]), Pairs: n}
-	e.MLMPerplexity = math.Exp(e.MLMLoss)
-	if e.LogVariances, e.LossWeights, err = m.LossWeights(); err != nil {
-		return Eval{}, err
-	}
-	return e, nil
 }
