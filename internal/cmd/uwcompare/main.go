@@ -99,17 +99,19 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cfg.WarmupSteps = max(1, cfg.MaxSteps/10)
 	}
 	cfg.SaveSteps = max(cfg.EvalSteps, cfg.MaxSteps/4)
-	cfg.OutputDir = *out
+	cfg.LossWeighting, cfg.OutputDir = pretrain.FixedWeighting, *out
 	if cfg.OutputDir == "" {
+		cfg.OutputDir = os.TempDir() // checked here; the runs go to a new folder in it
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if *out == "" {
 		dir, err := os.MkdirTemp("", "lossbook-uwcompare-")
 		if err != nil {
 			return err
 		}
 		cfg.OutputDir = dir
-	}
-	cfg.LossWeighting = pretrain.FixedWeighting
-	if err := cfg.Validate(); err != nil {
-		return err
 	}
 	cfg.Progress = stderr
 	fmt.Fprintf(stderr, "uwcompare: two runs of %d steps (%d layers, width %d, %d heads, lr %g) into %s\n",
