@@ -343,7 +343,7 @@ func Train(ctx context.Context, cfg Config, opts ...Option) (*Model, error) {
 	tcfg := training.Config{
 		Optimizer: opt, BatchSize: cfg.BatchSize, Shuffle: true, Seed: cfg.Seed,
 		EvalEvery: cfg.EvalSteps, CheckpointPath: filepath.Join(dir, CheckpointFile), CheckpointEvery: cfg.SaveSteps,
-		Progress: cfg.Progress, PlotTitle: title,
+		Progress: cfg.Progress, PlotTitle: title, NoPlot: o.noPlot,
 		Eval: m.trainEval(time.Time{}),
 	}
 	schedule := func(steps int) training.Schedule {
@@ -432,12 +432,17 @@ type Option func(*options)
 
 type options struct {
 	corpus      *Corpus
+	noPlot      bool
 	interruptAt int // > 0: fail after this step, before its checkpoint (tests of resume)
 }
 
 // WithCorpus trains on the given documents instead of reading Config.Corpus (tests, other corpora); Corpus
 // still names the run's corpus in run.json, and EvaluateHeldOut of a loaded run reads Config.Corpus.
 func WithCorpus(c *Corpus) Option { return func(o *options) { o.corpus = c } }
+
+// WithoutPlot skips the live loss curve that Train draws in a notebook (for several runs in one cell, as
+// CompareLossWeighting makes).
+func WithoutPlot() Option { return func(o *options) { o.noPlot = true } }
 
 // trainEval is training.Config.Eval for the main run: it records every evaluation in the metrics. With a
 // deadline (a Minutes run), it also reports "time_left_steps", the step while the next evaluation interval still
