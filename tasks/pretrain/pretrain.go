@@ -68,27 +68,25 @@ type Config struct {
 	HiddenDropoutProb float64 `json:"hidden_dropout_prob"` // dropout everywhere in the encoder
 	MLMProbability    float64 `json:"mlm_probability"`     // share of tokens chosen for MLM (0.15)
 
-	LearningRate float64      `json:"learning_rate"`
-	WeightDecay  float64      `json:"weight_decay"`  // AdamW's, not on biases and norms
-	MaxGradNorm  float64      `json:"max_grad_norm"` // gradient clipping by global norm; 0: none
-	WarmupSteps  int          `json:"warmup_steps"`  // linear warmup, then linear decay to 0 at MaxSteps
-	BatchSize    int          `json:"per_device_train_batch_size"`
-	MaxSteps     int          `json:"max_steps"`      // optimizer steps; with Minutes, the steps that fit are measured
-	Minutes      float64      `json:"minutes"`        // > 0: size MaxSteps to about this many minutes of training
-	EvalSteps    int          `json:"eval_steps"`     // evaluate every EvalSteps steps (and at the end)
-	SaveSteps    int          `json:"save_steps"`     // checkpoint every SaveSteps steps (and at the end)
-	EvalFraction float64      `json:"eval_fraction"`  // share of documents held out
-	MaxEvalPairs int          `json:"max_eval_pairs"` // held-out NSP pairs evaluated (0: all)
-	MaxDocuments int          `json:"max_documents"`  // > 0: keep only so many documents per split (smoke)
-	Seed         uint64       `json:"seed"`           // split, pairs, masking, data order, initialisation
-	DenseMLMHead bool         `json:"dense_mlm_head"` // project every position (the slow way, for comparison)
-	// LossWeighting is how MLM and NSP make the objective (see Objective): "fixed" (MLM + NSP, BERT's sum; ""
-	// in the run.json of earlier versions means the same) or "uncertainty" (learned log-variances).
-	LossWeighting string `json:"loss_weighting"`
-	OutputDir    string       `json:"-"`              // the run directory
-	Resume       bool         `json:"-"`              // continue the run in OutputDir from its checkpoint
-	Data         data.Options `json:"-"`              // where the corpus is fetched from and cached
-	Progress     io.Writer    `json:"-"`              // progress bar and log lines; nil: os.Stderr
+	LearningRate  float64      `json:"learning_rate"`
+	WeightDecay   float64      `json:"weight_decay"`  // AdamW's, not on biases and norms
+	MaxGradNorm   float64      `json:"max_grad_norm"` // gradient clipping by global norm; 0: none
+	WarmupSteps   int          `json:"warmup_steps"`  // linear warmup, then linear decay to 0 at MaxSteps
+	BatchSize     int          `json:"per_device_train_batch_size"`
+	MaxSteps      int          `json:"max_steps"`      // optimizer steps; with Minutes, the steps that fit are measured
+	Minutes       float64      `json:"minutes"`        // > 0: size MaxSteps to about this many minutes of training
+	EvalSteps     int          `json:"eval_steps"`     // evaluate every EvalSteps steps (and at the end)
+	SaveSteps     int          `json:"save_steps"`     // checkpoint every SaveSteps steps (and at the end)
+	EvalFraction  float64      `json:"eval_fraction"`  // share of documents held out
+	MaxEvalPairs  int          `json:"max_eval_pairs"` // held-out NSP pairs evaluated (0: all)
+	MaxDocuments  int          `json:"max_documents"`  // > 0: keep only so many documents per split (smoke)
+	Seed          uint64       `json:"seed"`           // split, pairs, masking, data order, initialisation
+	DenseMLMHead  bool         `json:"dense_mlm_head"` // project every position (the slow way, for comparison)
+	LossWeighting string       `json:"loss_weighting"` // "fixed" (MLM + NSP; "" too) or "uncertainty": see Objective
+	OutputDir     string       `json:"-"`              // the run directory
+	Resume        bool         `json:"-"`              // continue the run in OutputDir from its checkpoint
+	Data          data.Options `json:"-"`              // where the corpus is fetched from and cached
+	Progress      io.Writer    `json:"-"`              // progress bar and log lines; nil: os.Stderr
 }
 
 // DefaultConfig is the run of the issue's targets, sized for two shared cores on pure Go: 2 layers of width 64
