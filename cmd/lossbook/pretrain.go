@@ -102,5 +102,9 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "unigram entropy of the training tokens: %.3f nats (cross-entropy below it by %.3f nats)\n",
 		m.Metrics.UnigramEntropy, m.Metrics.UnigramEntropy-f.MLMLoss)
 	fmt.Fprintf(stdout, "held-out NSP pairs (%d): accuracy %.3f, loss %.3f\n", f.Pairs, f.NSPAccuracy, f.NSPLoss)
+	if len(f.LossWeights) == 2 {
+		fmt.Fprintf(stdout, "learned loss weights exp(-s): MLM %.4f, NSP %.4f (log-variances s %.4f, %.4f)\n",
+			f.LossWeights[0], f.LossWeights[1], f.LogVariances[0], f.LogVariances[1])
+	}
 	return nil
 }
