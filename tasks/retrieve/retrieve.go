@@ -234,7 +234,7 @@ func fileExists(path string) bool {
 }
 
 // prepareOut checks cfg.Out: absent or empty for a new run; a run of the same configuration for a resume, whose
-// vocabulary it returns.
+// vocabulary it returns (a resume of an absent or empty directory starts a new run).
 func prepareOut(cfg Config) (*tokenize.Vocab, error) {
 	return training.PrepareRunDir(training.RunDir{Task: TaskName, Dir: cfg.Out, Resume: cfg.Resume, RunFile: RunFile,
 		VocabFile: VocabFile, Ignore: []string{"max_steps", "save_steps", "eval_steps"}, NewIfEmpty: true}, cfg)
