@@ -61,6 +61,10 @@
 //
 // Full-batch gradient descent is NewGD with Config.BatchSize 0: every step sees the whole data set.
 //
+// The tasks' run directories (run.json, vocabulary, checkpoint, metrics.json) are checked before a run by
+// PrepareRunDir: a new run needs an empty directory, a resume the same configuration (ConfigDiff) but for the
+// fields a task lets it change, such as the number of steps.
+//
 // # Evaluation loss and perplexity
 //
 // Train's "eval_loss" and metrics.Perplexity measure the unsmoothed, unweighted negative log-likelihood per token,

@@ -111,6 +111,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"pretrain", "--heads", "3"}, "lossbook pretrain: 2 layers, hidden size 64, 3 heads"},
 		{[]string{"pretrain", "--minutes", "NaN"}, "pretrain: --minutes NaN"},
 		{[]string{"pretrain", "--corpus", "wiki"}, `pretrain: corpus "wiki", want brown`},
+		{[]string{"pretrain", "--loss-weighting", "learned"}, `pretrain: --loss-weighting "learned": want one of fixed, uncertainty`},
+		{[]string{"pretrain", "--resume", "--loss-weighting", "gradnorm"}, `pretrain: --loss-weighting "gradnorm": want one of fixed, uncertainty`},
 		{[]string{"train", "translate", "--dim", "30", "--heads", "4"}, "train translate: d_model 30 and attention_heads 4"},
 		{[]string{"train", "translate", "--layers", "x"}, `train translate: invalid value "x" for flag -layers`},
 		{[]string{"train", "translate", "--minutes", "-1"}, "train translate: max_minutes -1"},

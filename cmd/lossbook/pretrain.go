@@ -14,7 +14,8 @@ import (
 )
 
 const pretrainHead = `Usage: lossbook pretrain [--corpus brown] [--vocab N] [--layers N] [--dim N] [--heads N] [--seq N]
-                         [--steps N | --minutes M] [--out DIR] [--resume] [flags]
+                         [--steps N | --minutes M] [--loss-weighting fixed|uncertainty] [--out DIR] [--resume]
+                         [flags]
 
 Pre-trains a tiny BERT with masked language modelling and next-sentence prediction (loss = MLM + NSP) on the
 Brown corpus, split by document: a WordPiece vocabulary trained on the training documents, NSP pairs from
@@ -23,7 +24,10 @@ masked, AdamW with linear warmup and decay (no weight decay on biases and norms)
 the run directory --out (run.json, vocab.txt, checkpoint.bin, metrics.json), checkpointing as it goes; --resume
 continues an interrupted run from its checkpoint. It prints the held-out masked-token cross-entropy, perplexity
 and accuracy, the held-out NSP accuracy, and beside them the unigram entropy of the training tokens (the
-cross-entropy of a model that ignores context). With LOSSBOOK_SMOKE=1 the defaults are a run of seconds.`
+cross-entropy of a model that ignores context). --loss-weighting uncertainty replaces the sum by Kendall et
+al.'s uncertainty weighting, exp(-s1)·MLM + exp(-s2)·NSP + (s1 + s2)/2 with learned log-variances s (held-out
+numbers stay unweighted; the weights are logged at each evaluation in metrics.json). With LOSSBOOK_SMOKE=1 the
+defaults are a run of seconds.`
 
 func init() {
 	register("pretrain", command{
@@ -48,6 +52,8 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.WarmupSteps, "warmup", cfg.WarmupSteps, "linear warmup steps (warmup_steps)")
 	fs.IntVar(&cfg.EvalSteps, "eval-steps", cfg.EvalSteps, "evaluate on the held-out pairs every N steps (eval_steps)")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the split, pairs, masking, data order and initialisation")
+	fs.StringVar(&cfg.LossWeighting, "loss-weighting", cfg.LossWeighting,
+		"objective: fixed (MLM + NSP) or uncertainty (learned log-variances, Kendall et al. 2018) (loss_weighting)")
 	fs.BoolVar(&cfg.DenseMLMHead, "dense-head", false, "project every position to the vocabulary (slower; the sparse head gives the same loss)")
 	fs.StringVar(&cfg.OutputDir, "out", cfg.OutputDir, "run directory")
 	fs.BoolVar(&cfg.Resume, "resume", false, "continue the run in --out from its checkpoint")
@@ -57,6 +63,9 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return usagef("pretrain", "unexpected arguments %q", fs.Args())
+	}
+	if w := cfg.LossWeighting; w != pretrain.FixedWeighting && w != pretrain.UncertaintyWeighting {
+		return usagef("pretrain", "--loss-weighting %q: want one of %s", w, strings.Join(pretrain.LossWeightings(), ", "))
 	}
 	if cfg.Minutes < 0 || math.IsNaN(cfg.Minutes) || math.IsInf(cfg.Minutes, 0) {
 		return usagef("pretrain", "--minutes %g: want a positive, finite number of minutes", cfg.Minutes)
@@ -93,5 +102,9 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "unigram entropy of the training tokens: %.3f nats (cross-entropy below it by %.3f nats)\n",
 		m.Metrics.UnigramEntropy, m.Metrics.UnigramEntropy-f.MLMLoss)
 	fmt.Fprintf(stdout, "held-out NSP pairs (%d): accuracy %.3f, loss %.3f\n", f.Pairs, f.NSPAccuracy, f.NSPLoss)
+	if len(f.LossWeights) == 2 {
+		fmt.Fprintf(stdout, "learned loss weights exp(-s): MLM %.4f, NSP %.4f (log-variances s %.4f, %.4f)\n",
+			f.LossWeights[0], f.LossWeights[1], f.LogVariances[0], f.LogVariances[1])
+	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -199,5 +200,60 @@ func TestBaselines(t *testing.T) {
 	ov := OverlapScores([]string{"Jesús dijo"}, []string{"JESUS said", "nothing here"})
 	if ov[0][0] != 1.0/3 || ov[0][1] != 0 {
 		t.Errorf("overlap %v, want [1/3 0]", ov)
+	}
+}
+
+// TestRunDirErrors: Train checks its run directory before it loads any data (training.PrepareRunDir), and a
+// resume of an empty directory starts a new run.
+func TestRunDirErrors(t *testing.T) {
+	cfg := tinyConfig(t, "MultipleNegativesRankingLoss", nil)
+	wider := cfg
+	wider.HiddenSize = 32
+	root := t.TempDir()
+	dir := func(name string, info *runInfo, files ...string) string {
+		d := filepath.Join(root, name)
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if info != nil {
+			if err := writeJSONAtomic(filepath.Join(d, RunFile), info); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range files {
+			if err := os.WriteFile(filepath.Join(d, f), []byte("x\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	used := dir("used", nil, "notes.txt")
+	other := dir("other", &runInfo{Task: "textclass", Config: cfg})
+	changed := dir("changed", &runInfo{Task: TaskName, Config: wider})
+	noVocab := dir("novocab", &runInfo{Task: TaskName, Config: cfg})
+	for _, tc := range []struct {
+		dir    string
+		resume bool
+		want   string
+	}{
+		{used, false, "retrieve: output directory " + used + " is not empty; resume it (Resume, --resume) or choose another"},
+		{used, true, "retrieve: nothing to resume in " + used + ": open " + filepath.Join(used, RunFile)},
+		{other, true, "retrieve: nothing to resume in " + other + ": " + filepath.Join(other, RunFile) +
+			`: task "textclass", want "retrieve"`},
+		{changed, true, "retrieve: cannot resume " + changed + ": its configuration differs in [hidden_size (32, now 16)]"},
+		{noVocab, true, "retrieve: resume " + noVocab + ": tokenize: open " + filepath.Join(noVocab, VocabFile)},
+	} {
+		c := cfg
+		c.Out, c.Resume = tc.dir, tc.resume
+		if _, err := Train(context.Background(), c); err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("Train into %s (resume %v): error %v, want one starting %q", tc.dir, tc.resume, err, tc.want)
+		}
+	}
+	for _, d := range []string{filepath.Join(root, "absent"), dir("empty", nil)} {
+		c := cfg
+		c.Out, c.Resume = d, true
+		if vocab, err := prepareOut(c); vocab != nil || err != nil {
+			t.Errorf("resume of the empty %s: vocabulary %v, error %v; want a new run (nil, nil)", d, vocab, err)
+		}
 	}
 }

@@ -3,11 +3,9 @@ package textclass
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -110,75 +108,14 @@ func Train(ctx context.Context, cfg Config) (*Model, error) {
 // prepareOut checks cfg.Out: absent or empty for a new run; a run of the same configuration for a resume,
 // whose vocabulary it returns.
 func prepareOut(cfg Config) (*tokenize.Vocab, error) {
-	entries, err := os.ReadDir(cfg.Out)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("textclass: output directory: %w", err)
-	}
-	if !cfg.Resume {
-		if len(entries) > 0 {
-			return nil, fmt.Errorf("textclass: output directory %s is not empty; resume it (Resume, --resume) or "+
-				"choose another", cfg.Out)
-		}
-		return nil, nil
-	}
-	info, err := readRunInfo(cfg.Out)
-	if err != nil {
-		return nil, fmt.Errorf("textclass: nothing to resume in %s: %w", cfg.Out, err)
-	}
-	if diff := configDiff(info.Config, cfg); diff != "" {
-		return nil, fmt.Errorf("textclass: cannot resume %s: its configuration differs in %s", cfg.Out, diff)
-	}
-	vocab, err := tokenize.LoadVocab(filepath.Join(cfg.Out, VocabFile))
-	if err != nil {
-		return nil, fmt.Errorf("textclass: resume %s: %w", cfg.Out, err)
-	}
-	return vocab, nil
-}
-
-// configDiff names the run.json fields (but the step count) in which a and b differ, or returns "".
-func configDiff(a, b Config) string {
-	ma, mb := configMap(a), configMap(b)
-	var diff []string
-	for k := range mb {
-		if k == "max_steps" || k == "save_steps" || k == "eval_steps" {
-			continue
-		}
-		ja, _ := json.Marshal(ma[k])
-		jb, _ := json.Marshal(mb[k])
-		if string(ja) != string(jb) {
-			diff = append(diff, fmt.Sprintf("%s (%s, now %s)", k, ja, jb))
-		}
-	}
-	for k := range ma {
-		if _, ok := mb[k]; !ok {
-			diff = append(diff, k)
-		}
-	}
-	slices.Sort(diff)
-	if len(diff) == 0 {
-		return ""
-	}
-	return fmt.Sprint(diff)
-}
-
-func configMap(c Config) map[string]any {
-	b, _ := json.Marshal(c)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return m
+	return training.PrepareRunDir(training.RunDir{Task: TaskName, Dir: cfg.Out, Resume: cfg.Resume, RunFile: RunFile,
+		VocabFile: VocabFile, Ignore: []string{"max_steps", "save_steps", "eval_steps"}}, cfg)
 }
 
 func readRunInfo(dir string) (*runInfo, error) {
-	b, err := os.ReadFile(filepath.Join(dir, RunFile))
-	if err != nil {
-		return nil, err
-	}
 	var info runInfo
-	if err := json.Unmarshal(b, &info); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, RunFile), err)
-	}
-	if info.Task != TaskName {
-		return nil, fmt.Errorf("%s: task %q, want %q", filepath.Join(dir, RunFile), info.Task, TaskName)
+	if err := training.ReadRunFile(filepath.Join(dir, RunFile), TaskName, &info); err != nil {
+		return nil, err
 	}
 	return &info, nil
 }

@@ -110,7 +110,7 @@ func encodePairs(tok *tokenize.Tokenizer, pairs []data.VersePair) []encoded {
 
 // lengthBin is the padded length of a pair in batches: the longer of [CLS] source [SEP] and [CLS] target,
 // rounded up to a multiple of binWidth, so that a run compiles one graph per bin.
-const binWidth = 8
+const binWidth = 16
 
 func pairLength(e encoded) int { return max(len(e.src)+2, len(e.tgt)+1) }
 
