@@ -120,8 +120,8 @@ func readRunInfo(dir string) (*runInfo, error) {
 	return &info, nil
 }
 
-// trainSplit trains on split; vocab, if not nil, is the tokenizer's vocabulary (a resume), else one is trained on
-// split.Train.
+// trainSplit trains on split; vocab, if not nil, is the tokenizer's vocabulary (a resume, or a comparison's shared
+// one), else it is the pre-training run's (InitFrom) or one trained on split.Train.
 func trainSplit(ctx context.Context, cfg Config, split *Split, vocab *tokenize.Vocab) (*Model, error) {
 	loss, opt, sched, err := cfg.validate()
 	if err != nil {
