@@ -59,15 +59,16 @@ const ModelScope = "bert"
 
 // Config configures a pre-training run. Field names follow Hugging Face's BertConfig and TrainingArguments.
 type Config struct {
-	Corpus            string  `json:"corpus"`              // "brown"
-	VocabSize         int     `json:"vocab_size"`          // WordPiece vocabulary, special tokens included
-	NumHiddenLayers   int     `json:"num_hidden_layers"`   // encoder blocks
-	HiddenSize        int     `json:"hidden_size"`         // model width d
-	NumAttentionHeads int     `json:"num_attention_heads"` // heads; HiddenSize must be a multiple
-	IntermediateSize  int     `json:"intermediate_size"`   // feed-forward width; 0 means 4·HiddenSize
-	MaxSeqLength      int     `json:"max_seq_length"`      // tokens per pair, [CLS] and [SEP]s included
-	HiddenDropoutProb float64 `json:"hidden_dropout_prob"` // dropout everywhere in the encoder
-	MLMProbability    float64 `json:"mlm_probability"`     // share of tokens chosen for MLM (0.15)
+	Corpus            string  `json:"corpus"`               // "brown"
+	VocabSize         int     `json:"vocab_size"`           // WordPiece vocabulary, special tokens included
+	NumHiddenLayers   int     `json:"num_hidden_layers"`    // encoder blocks
+	HiddenSize        int     `json:"hidden_size"`          // model width d
+	NumAttentionHeads int     `json:"num_attention_heads"`  // heads; HiddenSize must be a multiple
+	IntermediateSize  int     `json:"intermediate_size"`    // feed-forward width; 0 means 4·HiddenSize
+	MaxSeqLength      int     `json:"max_seq_length"`       // tokens per pair, [CLS] and [SEP]s included
+	HiddenDropoutProb float64 `json:"hidden_dropout_prob"`  // dropout everywhere in the encoder
+	MLMProbability    float64 `json:"mlm_probability"`      // share of tokens chosen for MLM (0.15)
+	NormFirst         bool    `json:"norm_first,omitempty"` // layer norm before each sub-block (pre-norm; PyTorch's norm_first) instead of BERT's post-norm
 
 	LearningRate  float64      `json:"learning_rate"`
 	WeightDecay   float64      `json:"weight_decay"`  // AdamW's, not on biases and norms
@@ -167,7 +168,7 @@ func (c Config) model() models.Transformer {
 	}
 	return models.Transformer{VocabSize: c.VocabSize, MaxLen: c.MaxSeqLength, NumSegments: 2, Dim: c.HiddenSize,
 		NumHeads: c.NumAttentionHeads, NumLayers: c.NumHiddenLayers, FFNDim: ffn, Activation: models.GELU,
-		Dropout: c.HiddenDropoutProb}
+		Dropout: c.HiddenDropoutProb, NormFirst: c.NormFirst}
 }
 
 // Model is a pre-trained BERT: its configuration, tokenizer, variables and history.
