@@ -2,10 +2,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lossbook/lossbook/tasks/pretrain"
 )
 
 // TestHelp: -h, -help and --help print usage on stdout and exit 0 on every command and subcommand, wherever
@@ -32,6 +37,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"kernel", "install", "-h"}, []string{"Usage: lossbook kernel install", "-sys-prefix", `(default "lossbook")`}},
 		{[]string{"kernel", "status", "--help"}, []string{"Usage: lossbook kernel status", "-json"}},
 		{[]string{"help", "kernel"}, []string{"Usage: lossbook kernel install|update|status|uninstall"}},
+		{[]string{"train", "textclass", "-h"}, []string{"-norm-first", "pre-norm, PyTorch's norm_first"}},
 	}
 	// Every command answers all three spellings.
 	for _, name := range names() {
@@ -62,6 +68,19 @@ var doubledPrefix = regexp.MustCompile(`^lossbook [a-z ]+: (data|training|metric
 // TestUsageErrors: every mistake in a command line is one line on stderr, naming the command and what was
 // wrong, with exit status 2; nothing is run and nothing goes to stdout.
 func TestUsageErrors(t *testing.T) {
+	// postNorm holds only the run.json of a post-norm pre-training run: --init reads no more before it checks the
+	// flags against it.
+	postNorm := t.TempDir()
+	runJSON, err := json.Marshal(struct {
+		Task string `json:"task"`
+		pretrain.Config
+	}{"pretrain", pretrain.SmokeConfig()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(postNorm, pretrain.RunFile), runJSON, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		want string
@@ -143,6 +162,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"train", "textclass", "--init", "/nonexistent/pretrain"}, "train textclass: --init /nonexistent/pretrain: no such directory; want the run directory of lossbook pretrain"},
 		{[]string{"train", "textclass", "--init", "."}, "train textclass: --init . is not a usable pre-training run"},
 		{[]string{"train", "textclass", "--init", "x", "--model", "bag"}, "train textclass: --init fine-tunes a pre-trained transformer; --model bag cannot start from it"},
+		{[]string{"train", "textclass", "--init", postNorm, "--norm-first"}, "train textclass: --norm-first (pre-norm) conflicts with the pre-trained encoder's post-norm (" + postNorm + "); leave it unset to take the encoder's"},
+		{[]string{"train", "textclass", "--norm-first"}, `train textclass: NormFirst (--norm-first) applies to the transformer; Model is "bag"`},
 		{[]string{"train", "textclass", "--init", "x", "--compare-losses"}, "train textclass: --compare-losses trains its own vocabulary and takes no --init"},
 		{[]string{"train", "textclass", "--train-fraction", "0"}, "train textclass: --train-fraction 0: want a share of the training labels, 0 < F <= 1"},
 		{[]string{"train", "textclass", "--train-fraction", "1.5"}, "train textclass: --train-fraction 1.5"},

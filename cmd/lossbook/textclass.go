@@ -31,8 +31,9 @@ Losses, optimizers and schedules take PyTorch's names and keyword arguments:
 
 Fine-tuning: --init DIR starts the transformer from the encoder of a pre-training run (lossbook pretrain --out
 DIR): its embeddings, layers and pooler, its WordPiece vocabulary and its architecture (--vocab-size,
---max-length, --hidden-size and --num-layers, if given, must equal the run's); the classification head starts
-fresh and every weight trains. run.json records DIR, and the run directory alone serves eval and predict.
+--max-length, --hidden-size and --num-layers, if given, must equal the run's; a pre-norm run, pre-trained with
+--norm-first, gives a pre-norm classifier, and --norm-first on a post-norm run is an error); the classification
+head starts fresh and every weight trains. run.json records DIR, and the run directory alone serves eval and predict.
 --train-fraction F trains on that share of the training labels (stratified by class, seeded by --seed); the
 validation and test splits stay whole:
   lossbook train textclass --data brown --init build/pretrain --train-fraction 0.1`
@@ -88,6 +89,7 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 	maxLen := fs.Int("max-length", 0, "tokens per text, [CLS] and [SEP] included (default: 256 for the bag, 128 for the transformer)")
 	hidden := fs.Int("hidden-size", 0, "embedding or model width (default: 64 for the bag, 128 for the transformer)")
 	layers := fs.Int("num-layers", 0, "transformer blocks (default 2)")
+	normFirst := fs.Bool("norm-first", false, "transformer: layer norm before each sub-block (pre-norm, PyTorch's norm_first) instead of BERT's post-norm (with --init: the encoder's)")
 	spamFrac := fs.Float64("spam-fraction", 0, "keep this fraction of the spam in the training split (imbalanced variant); 0 keeps all")
 	out := fs.String("out", "", "run directory (default runs/textclass-<data>-<model>-<time>)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its last checkpoint")
@@ -129,6 +131,7 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 		cfg.TrainFraction = *trainFrac
 	}
 	cfg.Data, cfg.Loss, cfg.Optimizer, cfg.Seed, cfg.SpamFraction = *dataFlag, *loss, *opt, *seed, *spamFrac
+	cfg.NormFirst = *normFirst
 	if len(lossArgs) > 0 {
 		cfg.LossArgs = lossArgs
 	}
@@ -198,7 +201,7 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 
 // initFlagNames turns the run.json names in textclass.ResolveInit's errors into this command's flags.
 var initFlagNames = strings.NewReplacer("InitFrom (--init)", "--init", "InitFrom ", "--init ", "vocab_size ", "--vocab-size ",
-	"max_length ", "--max-length ", "hidden_size ", "--hidden-size ", "num_hidden_layers ", "--num-layers ")
+	"max_length ", "--max-length ", "hidden_size ", "--hidden-size ", "num_hidden_layers ", "--num-layers ", "norm_first true", "--norm-first")
 
 func baseName(p string) string {
 	if i := strings.LastIndexAny(p, `/\`); i >= 0 {

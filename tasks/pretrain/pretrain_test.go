@@ -189,6 +189,50 @@ func testLoadEncoder(t *testing.T, dir string, m *pretrain.Model) {
 	}
 }
 
+// TestNormFirstRecorded: run.json records norm_first (omitted when false), and EncoderConfig, Load and
+// LoadEncoder give back the encoder's norm placement, which a fine-tuning task reads from there.
+func TestNormFirstRecorded(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		normFirst bool
+	}{{"post-norm", false}, {"pre-norm", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "run")
+			cfg := tinyConfig(dir)
+			cfg.MaxSteps, cfg.WarmupSteps, cfg.EvalSteps, cfg.SaveSteps, cfg.NormFirst = 2, 1, 2, 2, tc.normFirst
+			m, err := pretrain.Train(context.Background(), cfg, pretrain.WithCorpus(toy()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var info map[string]any
+			b, _ := os.ReadFile(filepath.Join(dir, pretrain.RunFile))
+			if err := json.Unmarshal(b, &info); err != nil {
+				t.Fatal(err)
+			}
+			if v, ok := info["norm_first"]; ok != tc.normFirst || (ok && v != true) {
+				t.Errorf("run.json norm_first = %v (present %v), want %v", v, ok, tc.normFirst)
+			}
+			enc, err := pretrain.EncoderConfig(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loaded, err := pretrain.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromCkpt, _, err := pretrain.LoadEncoder(dir, mlctx.New())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if enc.NormFirst != tc.normFirst || m.Encoder.NormFirst != tc.normFirst || loaded.Encoder.NormFirst != tc.normFirst ||
+				fromCkpt.NormFirst != tc.normFirst {
+				t.Errorf("NormFirst: EncoderConfig %v, trained %v, Load %v, LoadEncoder %v; want %v", enc.NormFirst,
+					m.Encoder.NormFirst, loaded.Encoder.NormFirst, fromCkpt.NormFirst, tc.normFirst)
+			}
+		})
+	}
+}
+
 // TestConfigValidate: every setting out of range is one error naming it.
 func TestConfigValidate(t *testing.T) {
 	tests := []struct {

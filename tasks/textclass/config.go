@@ -58,13 +58,16 @@ type Config struct {
 	IntermediateSize  int     `json:"intermediate_size,omitempty"` // transformer feed-forward width
 	TypeVocabSize     int     `json:"type_vocab_size,omitempty"`   // transformer segment ids (0: no segment table)
 	Dropout           float64 `json:"hidden_dropout_prob,omitempty"`
+	// NormFirst puts the transformer's layer norms before each sub-block (pre-norm; PyTorch's norm_first)
+	// instead of after it (BERT's post-norm). Transformer only.
+	NormFirst bool `json:"norm_first,omitempty"`
 
 	// InitFrom is a pre-training run directory (lossbook pretrain --out DIR; Hugging Face's model_name_or_path):
 	// the transformer starts from that run's encoder (embeddings, layers and pooler; see pretrain.LoadEncoder)
 	// and encodes with its WordPiece vocabulary, then fine-tunes every weight, the classification head starting
 	// fresh. The architecture fields left 0 (VocabSize, MaxLength, HiddenSize, NumHiddenLayers,
-	// NumAttentionHeads, IntermediateSize, TypeVocabSize) are the run's; a field set to another value is an
-	// error. Train writes the filled values to run.json, and the checkpoint holds every weight, so Load needs
+	// NumAttentionHeads, IntermediateSize, TypeVocabSize) are the run's, and so is NormFirst when false; a field
+	// set to another value (NormFirst true on a post-norm encoder) is an error. Train writes the filled values to run.json, and the checkpoint holds every weight, so Load needs
 	// only the fine-tuned run directory. Transformer only.
 	InitFrom string `json:"model_name_or_path,omitempty"`
 	// TrainFraction, in (0, 1], trains on that share of the training split: a subset stratified by class and
@@ -170,6 +173,8 @@ func (c Config) validate() (losses.Loss, training.Optimizer, training.Schedule, 
 		return fail("Steps %d must be positive", c.Steps)
 	case c.BatchSize <= 0:
 		return fail("BatchSize %d must be positive", c.BatchSize)
+	case c.NormFirst && c.Model != Transformer:
+		return fail("NormFirst (--norm-first) applies to the transformer; Model is %q", c.Model)
 	case c.InitFrom != "" && c.Model != Transformer:
 		return fail("InitFrom (--init) starts a transformer from a pre-trained encoder; Model is %q, want %q", c.Model,
 			Transformer)

@@ -22,12 +22,12 @@ import (
 func (c Config) FromPretrained(dir string) Config {
 	c.Model, c.InitFrom = Transformer, dir
 	c.VocabSize, c.MaxLength, c.HiddenSize, c.NumHiddenLayers, c.NumAttentionHeads = 0, 0, 0, 0, 0
-	c.IntermediateSize, c.TypeVocabSize = 0, 0
+	c.IntermediateSize, c.TypeVocabSize, c.NormFirst = 0, 0, false
 	return c
 }
 
-// ResolveInit fills the architecture fields that c leaves 0 from the pre-trained encoder of c.InitFrom, reading
-// only the run's run.json, and checks those c sets: one error names a missing directory, a run that is not a
+// ResolveInit fills the architecture fields that c leaves 0 (and NormFirst, left false) from the pre-trained
+// encoder of c.InitFrom, reading only the run's run.json, and checks those c sets: one error names a missing directory, a run that is not a
 // pre-training run, or a field that differs from the encoder's. Without InitFrom it returns c unchanged. Train
 // calls it; a command line calls it first to report a conflict as a usage error.
 func (c Config) ResolveInit() (Config, error) {
@@ -64,10 +64,16 @@ func (c Config) ResolveInit() (Config, error) {
 				f.name, *f.dst, f.want, c.InitFrom)
 		}
 	}
-	if enc.Activation != models.GELU || enc.NormFirst || enc.LayerNormEpsilon != 0 || enc.DType != 0 {
-		return c, fmt.Errorf("textclass: InitFrom %s: the encoder (activation %q, norm first %v, epsilon %g, dtype %s) is not the "+
-			"classifier's (GELU, post-norm, default epsilon, float32)", c.InitFrom, enc.Activation, enc.NormFirst,
-			enc.LayerNormEpsilon, enc.DType)
+	switch {
+	case !c.NormFirst:
+		c.NormFirst = enc.NormFirst
+	case !enc.NormFirst:
+		return c, fmt.Errorf("textclass: norm_first true (pre-norm) conflicts with the pre-trained encoder's post-norm (%s); "+
+			"leave it unset to take the encoder's", c.InitFrom)
+	}
+	if enc.Activation != models.GELU || enc.LayerNormEpsilon != 0 || enc.DType != 0 {
+		return c, fmt.Errorf("textclass: InitFrom %s: the encoder (activation %q, epsilon %g, dtype %s) is not the "+
+			"classifier's (GELU, default epsilon, float32)", c.InitFrom, enc.Activation, enc.LayerNormEpsilon, enc.DType)
 	}
 	return c, nil
 }
@@ -81,7 +87,7 @@ func (m *Model) loadPretrained() error {
 	}
 	if got := m.transformer(); enc.VocabSize != got.VocabSize || enc.MaxLen != got.MaxLen || enc.Dim != got.Dim ||
 		enc.NumHeads != got.NumHeads || enc.NumLayers != got.NumLayers || enc.FFNDim != got.FFNDim ||
-		enc.NumSegments != got.NumSegments {
+		enc.NumSegments != got.NumSegments || enc.NormFirst != got.NormFirst {
 		return fmt.Errorf("textclass: InitFrom %s: the encoder %+v is not the classifier's %+v", m.Config.InitFrom, enc, got)
 	}
 	if !slices.Equal(tok.Vocab().Tokens(), m.tok.Vocab().Tokens()) {

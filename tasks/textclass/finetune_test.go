@@ -17,10 +17,10 @@ import (
 	"github.com/lossbook/lossbook/tasks/pretrain"
 )
 
-// tinyPretrain pre-trains a tiny BERT (1 layer of width 16, 6 steps) on the texts of testdata/tiny.jsonl, each
+// tinyPretrain pre-trains a tiny BERT (1 layer of width 16, 6 steps; pre-norm if normFirst) on the texts of testdata/tiny.jsonl, each
 // text a document of two halves, and returns its run directory. The vocabulary is asked for 1,000 tokens and gets
 // fewer (the texts have few distinct words); run.json records the size it got.
-func tinyPretrain(t *testing.T) string {
+func tinyPretrain(t *testing.T, normFirst bool) string {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "tiny.jsonl"))
 	if err != nil {
@@ -41,7 +41,7 @@ func tinyPretrain(t *testing.T) string {
 	c := pretrain.SmokeConfig()
 	c.VocabSize, c.HiddenSize, c.NumAttentionHeads, c.NumHiddenLayers = 1000, 16, 2, 1
 	c.MaxSeqLength, c.BatchSize, c.MaxSteps, c.WarmupSteps, c.EvalSteps, c.SaveSteps = 32, 8, 6, 2, 3, 3
-	c.MaxEvalPairs, c.OutputDir, c.Progress = 40, dir, io.Discard
+	c.MaxEvalPairs, c.OutputDir, c.Progress, c.NormFirst = 40, dir, io.Discard, normFirst
 	if _, err := pretrain.Train(context.Background(), c, pretrain.WithCorpus(&pretrain.Corpus{Train: docs[:100],
 		Eval: docs[100:]})); err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func copyDir(t *testing.T, src string) string {
 // encoder and a fresh head, its run directory stands alone, bad settings are one clear error, and the
 // comparison of pre-trained and scratch arms runs end to end.
 func TestFineTune(t *testing.T) {
-	pre := tinyPretrain(t)
+	pre, preNorm := tinyPretrain(t, false), tinyPretrain(t, true)
 	enc, err := pretrain.EncoderConfig(pre)
 	if err != nil {
 		t.Fatal(err)
@@ -89,111 +89,17 @@ func TestFineTune(t *testing.T) {
 		t.Fatalf("pre-training vocabulary of %d tokens for a table of %d rows", vocab.Size(), enc.VocabSize)
 	}
 
-	t.Run("loads the encoder, fresh head, stands alone", func(t *testing.T) {
-		init := copyDir(t, pre)
-		cfg := tinyConfig(t, Transformer).FromPretrained(init)
-		// One step at a learning rate of 1e-9 moves no weight by more than about 1e-9: the trained model's encoder
-		// must still be the checkpoint's.
-		cfg.Steps, cfg.EvalEvery, cfg.CheckpointEvery = 1, 0, 0
-		cfg.OptimizerArgs = map[string]any{"lr": 1e-9}
-		cfg.Out = filepath.Join(t.TempDir(), "run")
-		m, err := Train(context.Background(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := m.Config
-		if c.NumHiddenLayers != enc.NumLayers || c.HiddenSize != enc.Dim || c.NumAttentionHeads != enc.NumHeads ||
-			c.VocabSize != enc.VocabSize || c.MaxLength != enc.MaxLen || c.IntermediateSize != enc.FFNDim ||
-			c.TypeVocabSize != enc.NumSegments {
-			t.Errorf("fine-tuned config %+v, want the encoder's architecture %+v", c, enc)
-		}
-		if m.tok.Vocab().Size() != vocab.Size() {
-			t.Errorf("fine-tuned tokenizer has %d tokens, want the pre-training run's %d", m.tok.Vocab().Size(), vocab.Size())
-		}
-		src, err := pretrain.Load(init)
-		if err != nil {
-			t.Fatal(err)
-		}
-		loaded := 0
-		for v := range src.Context.IterVariables() {
-			rel, ok := strings.CutPrefix(v.Scope(), "/"+pretrain.ModelScope+"/")
-			if !ok {
-				continue
-			}
-			got := m.ctx.GetVariableByScopeAndName("/"+modelScope+"/"+rel, v.Name())
-			want := tensors.MustCopyFlatData[float32](v.MustValue())
-			if strings.HasPrefix(rel, "mlm") {
-				if got != nil {
-					t.Errorf("the MLM head %s/%s was loaded", rel, v.Name())
-				}
-				continue
-			}
-			if got == nil {
-				t.Errorf("the classifier has no %s/%s", rel, v.Name())
-				continue
-			}
-			g := tensors.MustCopyFlatData[float32](got.MustValue())
-			if len(g) != len(want) {
-				t.Errorf("%s/%s: %d values, the checkpoint's %d", rel, v.Name(), len(g), len(want))
-				continue
-			}
-			maxDiff := 0.0
-			for i := range g {
-				maxDiff = max(maxDiff, math.Abs(float64(g[i]-want[i])))
-			}
-			if strings.HasPrefix(rel, "classifier") {
-				// The NSP classifier is [16, 2] as the 2-class head is: the head's weights must be fresh, not the
-				// NSP ones (biases start at 0 in both, and the NSP ones moved little in 6 steps).
-				if v.Name() == "weights" && maxDiff < 1e-2 {
-					t.Errorf("head %s/%s equals the NSP classifier's (largest difference %g): want a fresh head", rel,
-						v.Name(), maxDiff)
-				}
-				continue
-			}
-			loaded++
-			if maxDiff > 1e-5 {
-				t.Errorf("%s/%s differs from the checkpoint's by up to %g after one step at lr 1e-9", rel, v.Name(), maxDiff)
-			}
-		}
-		if loaded < 10 {
-			t.Errorf("compared %d encoder variables, want the embeddings, the layer and the pooler", loaded)
-		}
-
-		var info map[string]any
-		b, _ := os.ReadFile(filepath.Join(cfg.Out, RunFile))
-		if err := json.Unmarshal(b, &info); err != nil || info["model_name_or_path"] != init ||
-			info["num_hidden_layers"] != float64(enc.NumLayers) || info["type_vocab_size"] != 2.0 {
-			t.Errorf("run.json = %s, want model_name_or_path %s and the encoder's architecture", b, init)
-		}
-		// The run directory stands alone: without the pre-training run, Load, Predict and Evaluate work and give
-		// the trained model's answers.
-		if err := os.RemoveAll(init); err != nil {
-			t.Fatal(err)
-		}
-		l, err := Load(cfg.Out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts := []string{"free money click now", "meeting tomorrow review the patch"}
-		want, err := m.Probabilities(texts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := l.Probabilities(texts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range want {
-			for j := range want[i] {
-				if math.Abs(got[i][j]-want[i][j]) > 1e-6 {
-					t.Errorf("loaded model: probabilities %v, trained model %v", got[i], want[i])
-				}
-			}
-		}
-		if ev, err := l.Evaluate(); err != nil || ev.N != m.Metrics.Test.N {
-			t.Errorf("Evaluate of the loaded run: %v, %v; want %d test examples", ev, err, m.Metrics.Test.N)
-		}
-	})
+	// Post-norm (BERT's) and pre-norm (--norm-first) encoders load the same way; the classifier takes the
+	// encoder's norm placement from the run.
+	for _, arm := range []struct {
+		name      string
+		dir       string
+		normFirst bool
+	}{{"post-norm", pre, false}, {"pre-norm", preNorm, true}} {
+		t.Run("loads the encoder, fresh head, stands alone: "+arm.name, func(t *testing.T) {
+			testLoadsEncoder(t, arm.dir, arm.normFirst)
+		})
+	}
 
 	t.Run("fine-tunes", func(t *testing.T) {
 		// At a working learning rate the pre-trained classifier learns the separable tiny data.
@@ -233,6 +139,10 @@ func TestFineTune(t *testing.T) {
 				"textclass: num_hidden_layers 3 conflicts with the pre-trained encoder's 1 (" + pre + "); leave it unset"},
 			{"conflicting length", func(c *Config) { *c = c.FromPretrained(pre); c.MaxLength = 24 },
 				"textclass: max_length 24 conflicts with the pre-trained encoder's 32"},
+			{"pre-norm on a post-norm encoder", func(c *Config) { *c = c.FromPretrained(pre); c.NormFirst = true },
+				"textclass: norm_first true (pre-norm) conflicts with the pre-trained encoder's post-norm (" + pre + "); leave it unset"},
+			{"pre-norm bag", func(c *Config) { c.Model, c.NormFirst = Bag, true },
+				`NormFirst (--norm-first) applies to the transformer; Model is "bag"`},
 			{"the bag", func(c *Config) { *c = c.FromPretrained(pre); c.Model = Bag },
 				`InitFrom (--init) starts a transformer from a pre-trained encoder; Model is "bag", want "transformer"`},
 			{"fraction above 1", func(c *Config) { c.TrainFraction = 1.5 }, "TrainFraction 1.5 must be in (0, 1]"},
@@ -246,6 +156,21 @@ func TestFineTune(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "textclass:") != 1 {
 				t.Errorf("%s: error %v, want one error containing %q", tc.name, err, tc.want)
 			}
+		}
+	})
+
+	t.Run("compare pre-norm", func(t *testing.T) {
+		// Both arms take the encoder's norm placement: the scratch arm is the pre-trained arm's config without
+		// InitFrom.
+		base := tinyConfig(t, Transformer)
+		base.Steps = 2
+		cmp, err := CompareFineTuning(context.Background(), base, FineTuneOptions{InitFrom: preNorm, Seeds: []uint64{1},
+			TrainFractions: []float64{1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cmp.Config.NormFirst || len(cmp.Runs) != 2 {
+			t.Errorf("comparison from a pre-norm run: NormFirst %v, %d runs; want true, 2", cmp.Config.NormFirst, len(cmp.Runs))
 		}
 	})
 
@@ -310,6 +235,131 @@ func TestFineTune(t *testing.T) {
 			t.Errorf("ReadFineTuneReport of an absent file: %v, want a not-exist error", err)
 		}
 	})
+}
+
+// testLoadsEncoder fine-tunes the tiny pre-training run pre for one step at a learning rate of 1e-9 and checks
+// that the classifier has the encoder's architecture (norm placement normFirst included), its weights and
+// vocabulary and a fresh head, that run.json records them, and that the run directory alone serves Load,
+// Probabilities and Evaluate.
+func testLoadsEncoder(t *testing.T, pre string, normFirst bool) {
+	enc, err := pretrain.EncoderConfig(pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc.NormFirst != normFirst {
+		t.Fatalf("pre-training run %s: NormFirst %v, want %v", pre, enc.NormFirst, normFirst)
+	}
+	vocab, err := pretrainedVocab(pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	init := copyDir(t, pre)
+	cfg := tinyConfig(t, Transformer).FromPretrained(init)
+	// One step at a learning rate of 1e-9 moves no weight by more than about 1e-9: the trained model's encoder
+	// must still be the checkpoint's.
+	cfg.Steps, cfg.EvalEvery, cfg.CheckpointEvery = 1, 0, 0
+	cfg.OptimizerArgs = map[string]any{"lr": 1e-9}
+	cfg.Out = filepath.Join(t.TempDir(), "run")
+	m, err := Train(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Config
+	if c.NumHiddenLayers != enc.NumLayers || c.HiddenSize != enc.Dim || c.NumAttentionHeads != enc.NumHeads ||
+		c.VocabSize != enc.VocabSize || c.MaxLength != enc.MaxLen || c.IntermediateSize != enc.FFNDim ||
+		c.TypeVocabSize != enc.NumSegments || c.NormFirst != enc.NormFirst || m.transformer().NormFirst != normFirst {
+		t.Errorf("fine-tuned config %+v, want the encoder's architecture %+v", c, enc)
+	}
+	if m.tok.Vocab().Size() != vocab.Size() {
+		t.Errorf("fine-tuned tokenizer has %d tokens, want the pre-training run's %d", m.tok.Vocab().Size(), vocab.Size())
+	}
+	src, err := pretrain.Load(init)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := 0
+	for v := range src.Context.IterVariables() {
+		rel, ok := strings.CutPrefix(v.Scope(), "/"+pretrain.ModelScope+"/")
+		if !ok {
+			continue
+		}
+		got := m.ctx.GetVariableByScopeAndName("/"+modelScope+"/"+rel, v.Name())
+		want := tensors.MustCopyFlatData[float32](v.MustValue())
+		if strings.HasPrefix(rel, "mlm") {
+			if got != nil {
+				t.Errorf("the MLM head %s/%s was loaded", rel, v.Name())
+			}
+			continue
+		}
+		if got == nil {
+			t.Errorf("the classifier has no %s/%s", rel, v.Name())
+			continue
+		}
+		g := tensors.MustCopyFlatData[float32](got.MustValue())
+		if len(g) != len(want) {
+			t.Errorf("%s/%s: %d values, the checkpoint's %d", rel, v.Name(), len(g), len(want))
+			continue
+		}
+		maxDiff := 0.0
+		for i := range g {
+			maxDiff = max(maxDiff, math.Abs(float64(g[i]-want[i])))
+		}
+		if strings.HasPrefix(rel, "classifier") {
+			// The NSP classifier is [16, 2] as the 2-class head is: the head's weights must be fresh, not the
+			// NSP ones (biases start at 0 in both, and the NSP ones moved little in 6 steps).
+			if v.Name() == "weights" && maxDiff < 1e-2 {
+				t.Errorf("head %s/%s equals the NSP classifier's (largest difference %g): want a fresh head", rel,
+					v.Name(), maxDiff)
+			}
+			continue
+		}
+		loaded++
+		if maxDiff > 1e-5 {
+			t.Errorf("%s/%s differs from the checkpoint's by up to %g after one step at lr 1e-9", rel, v.Name(), maxDiff)
+		}
+	}
+	if loaded < 10 {
+		t.Errorf("compared %d encoder variables, want the embeddings, the layer and the pooler", loaded)
+	}
+
+	var info map[string]any
+	b, _ := os.ReadFile(filepath.Join(cfg.Out, RunFile))
+	if err := json.Unmarshal(b, &info); err != nil || info["model_name_or_path"] != init ||
+		info["num_hidden_layers"] != float64(enc.NumLayers) || info["type_vocab_size"] != 2.0 ||
+		(info["norm_first"] == true) != normFirst {
+		t.Errorf("run.json = %s, want model_name_or_path %s and the encoder's architecture", b, init)
+	}
+	// The run directory stands alone: without the pre-training run, Load, Predict and Evaluate work and give
+	// the trained model's answers (the same norm placement: the other would change the probabilities).
+	if err := os.RemoveAll(init); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Load(cfg.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Config.NormFirst != normFirst {
+		t.Errorf("loaded run: NormFirst %v, want %v", l.Config.NormFirst, normFirst)
+	}
+	texts := []string{"free money click now", "meeting tomorrow review the patch"}
+	want, err := m.Probabilities(texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.Probabilities(texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		for j := range want[i] {
+			if math.Abs(got[i][j]-want[i][j]) > 1e-6 {
+				t.Errorf("loaded model: probabilities %v, trained model %v", got[i], want[i])
+			}
+		}
+	}
+	if ev, err := l.Evaluate(); err != nil || ev.N != m.Metrics.Test.N {
+		t.Errorf("Evaluate of the loaded run: %v, %v; want %d test examples", ev, err, m.Metrics.Test.N)
+	}
 }
 
 // TestTrainFraction: a TrainFraction cuts the training split to that share of each class, the same subset for the
