@@ -191,8 +191,12 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	mt := m.Metrics
 	if cfg.InitFrom != "" {
-		fmt.Fprintf(stdout, "fine-tuned from the pre-trained encoder of %s (%d layers, width %d, vocabulary %d)\n",
-			cfg.InitFrom, cfg.NumHiddenLayers, cfg.HiddenSize, cfg.VocabSize)
+		norm := "post-norm"
+		if cfg.NormFirst {
+			norm = "pre-norm"
+		}
+		fmt.Fprintf(stdout, "fine-tuned from the pre-trained encoder of %s (%d layers, width %d, vocabulary %d, %s)\n",
+			cfg.InitFrom, cfg.NumHiddenLayers, cfg.HiddenSize, cfg.VocabSize, norm)
 	}
 	fmt.Fprintf(stdout, "%s on %s: %d steps in %.1f s (%.2f steps/s, %s); %d training examples; test split of %d:\n\n%s\nrun directory: %s\n",
 		cfg.Model, cfg.Data, mt.Steps, mt.TrainSeconds, mt.StepsPerSec, mt.Backend, mt.TrainExamples, mt.Test.N, mt.Test, cfg.Out)

@@ -67,8 +67,9 @@ type Config struct {
 	// and encodes with its WordPiece vocabulary, then fine-tunes every weight, the classification head starting
 	// fresh. The architecture fields left 0 (VocabSize, MaxLength, HiddenSize, NumHiddenLayers,
 	// NumAttentionHeads, IntermediateSize, TypeVocabSize) are the run's, and so is NormFirst when false; a field
-	// set to another value (NormFirst true on a post-norm encoder) is an error. Train writes the filled values to run.json, and the checkpoint holds every weight, so Load needs
-	// only the fine-tuned run directory. Transformer only.
+	// set to another value (NormFirst true on a post-norm encoder) is an error. Train writes the filled values
+	// to run.json, and the checkpoint holds every weight, so Load needs only the fine-tuned run directory.
+	// Transformer only.
 	InitFrom string `json:"model_name_or_path,omitempty"`
 	// TrainFraction, in (0, 1], trains on that share of the training split: a subset stratified by class and
 	// seeded by Seed (data.StratifiedSubset; at least one example a class). Validation and test are untouched.

@@ -17,7 +17,8 @@ import (
 )
 
 // FromPretrained returns c set to fine-tune the pre-training run dir (lossbook pretrain --out DIR): the
-// transformer model, InitFrom dir, and the architecture fields zeroed so that Train takes them from the run.
+// transformer model, InitFrom dir, and the architecture fields zeroed (NormFirst false) so that Train takes them
+// from the run.
 // The training settings (steps, batch, optimizer, schedule, dropout, data, seed) stay c's.
 func (c Config) FromPretrained(dir string) Config {
 	c.Model, c.InitFrom = Transformer, dir
