@@ -136,8 +136,8 @@ experiment-optimizers:
 	$(GO) run ./internal/cmd/optimcompare -json build/optimcompare.json
 
 # Issue 16's experiment: BERT pre-training (tasks/pretrain) with the fixed objective MLM + NSP and with Kendall et
-# al.'s learned uncertainty weights, on the same steps, seed, data and schedule (1,500 steps each of a 4-layer
-# encoder of width 128). Prints both runs' held-out numbers and writes the JSON that notebook 08 plots.
+# al.'s learned uncertainty weights, on the same steps, seed, data and schedule (1,000 steps each of a pre-norm
+# 4-layer encoder of width 128). Prints both runs' held-out numbers and writes the JSON that notebook 08 plots.
 .PHONY: experiment-loss-weighting
 experiment-loss-weighting:
 	$(GO) run ./internal/cmd/uwcompare -json tasks/pretrain/testdata/loss_weighting.json

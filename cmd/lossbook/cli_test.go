@@ -71,10 +71,12 @@ func TestUsageErrors(t *testing.T) {
 	// postNorm holds only the run.json of a post-norm pre-training run: --init reads no more before it checks the
 	// flags against it.
 	postNorm := t.TempDir()
+	postCfg := pretrain.SmokeConfig()
+	postCfg.NormFirst = false
 	runJSON, err := json.Marshal(struct {
 		Task string `json:"task"`
 		pretrain.Config
-	}{"pretrain", pretrain.SmokeConfig()})
+	}{"pretrain", postCfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +129,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"eval"}, "eval: missing --checkpoint DIR"},
 		{[]string{"eval", "frob"}, `eval: unknown task "frob"`},
 		{[]string{"pretrain", "extra"}, `pretrain: unexpected arguments ["extra"]`},
-		{[]string{"pretrain", "--heads", "3"}, "lossbook pretrain: 2 layers, hidden size 64, 3 heads"},
+		{[]string{"pretrain", "--heads", "3"}, "lossbook pretrain: 4 layers, hidden size 128, 3 heads"},
 		{[]string{"pretrain", "--minutes", "NaN"}, "pretrain: --minutes NaN"},
 		{[]string{"pretrain", "--corpus", "wiki"}, `pretrain: corpus "wiki", want brown`},
 		{[]string{"pretrain", "--loss-weighting", "learned"}, `pretrain: --loss-weighting "learned": want one of fixed, uncertainty`},

@@ -54,7 +54,7 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the split, pairs, masking, data order and initialisation")
 	fs.StringVar(&cfg.LossWeighting, "loss-weighting", cfg.LossWeighting,
 		"objective: fixed (MLM + NSP) or uncertainty (learned log-variances, Kendall et al. 2018) (loss_weighting)")
-	fs.BoolVar(&cfg.NormFirst, "norm-first", false, "layer norm before each sub-block (pre-norm, PyTorch's norm_first) instead of BERT's post-norm")
+	fs.BoolVar(&cfg.NormFirst, "norm-first", cfg.NormFirst, "layer norm before each sub-block (pre-norm, PyTorch's norm_first); --norm-first=false gives BERT's post-norm, which stays at the unigram plateau far longer")
 	fs.BoolVar(&cfg.DenseMLMHead, "dense-head", false, "project every position to the vocabulary (slower; the sparse head gives the same loss)")
 	fs.StringVar(&cfg.OutputDir, "out", cfg.OutputDir, "run directory")
 	fs.BoolVar(&cfg.Resume, "resume", false, "continue the run in --out from its checkpoint")

@@ -6,7 +6,7 @@
 //
 //	go run ./internal/cmd/uwcompare -json tasks/pretrain/testdata/loss_weighting.json
 //
-// The full size is 1,500 steps of a 4-layer encoder of width 128 (4 heads) at a peak learning rate of 1e-3 per
+// The full size is 1,000 steps of a pre-norm 4-layer encoder of width 128 (4 heads) at a peak learning rate of 2e-3 per
 // run; -smoke (or LOSSBOOK_SMOKE=1) starts from pretrain.SmokeConfig instead (seconds). Flags given explicitly
 // override either.
 package main
@@ -34,8 +34,8 @@ func main() {
 	}
 }
 
-// Config returns the comparison's configuration: the full one (pretrain.DefaultConfig with 1,500 steps, warmup
-// over a tenth, of a 4-layer encoder of width 128 with 4 heads at lr 1e-3, evaluated every 100 steps) or, with
+// Config returns the comparison's configuration: the full one (pretrain.DefaultConfig with 1,000 steps, warmup
+// over a tenth, of a pre-norm 4-layer encoder of width 128 with 4 heads at lr 2e-3, evaluated every 100 steps) or, with
 // smoke, pretrain.SmokeConfig; both with no time budget, so that the runs take the same steps.
 func Config(smoke bool) pretrain.Config {
 	if smoke {
@@ -44,8 +44,8 @@ func Config(smoke bool) pretrain.Config {
 		return c
 	}
 	c := pretrain.DefaultConfig()
-	c.NumHiddenLayers, c.HiddenSize, c.NumAttentionHeads, c.LearningRate = 4, 128, 4, 1e-3
-	c.MaxSteps, c.WarmupSteps, c.Minutes, c.OutputDir = 1500, 150, 0, ""
+	c.NumHiddenLayers, c.HiddenSize, c.NumAttentionHeads, c.LearningRate, c.NormFirst = 4, 128, 4, 2e-3, true
+	c.MaxSteps, c.WarmupSteps, c.EvalSteps, c.Minutes, c.OutputDir = 1000, 100, 100, 0, ""
 	return c
 }
 

@@ -11,8 +11,8 @@ import (
 // TestConfig: the full comparison is the one the notebook and the Makefile describe, with no time budget.
 func TestConfig(t *testing.T) {
 	c := Config(false)
-	if c.MaxSteps != 1500 || c.WarmupSteps != 150 || c.NumHiddenLayers != 4 || c.HiddenSize != 128 ||
-		c.NumAttentionHeads != 4 || c.LearningRate != 1e-3 || c.Minutes != 0 || c.EvalSteps != 100 {
+	if c.MaxSteps != 1000 || c.WarmupSteps != 100 || c.NumHiddenLayers != 4 || c.HiddenSize != 128 || !c.NormFirst ||
+		c.NumAttentionHeads != 4 || c.LearningRate != 2e-3 || c.Minutes != 0 || c.EvalSteps != 100 {
 		t.Errorf("Config(false) = %+v", c)
 	}
 	if s := Config(true); s.Minutes != 0 || s.MaxSteps >= c.MaxSteps {
