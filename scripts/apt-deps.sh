@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages lossbook needs, when missing: Jupyter (for the notebooks), a C
 # compiler (cgo, for the XLA backend), OpenBLAS (PyTorch's BLAS in `lossbook bench`), Chromium (the browser
-# test, internal/browsertest) and iproute2 (`ip`, for the kernel test's network namespace). As root it installs
+# test, internal/browsertest), iproute2 (`ip`, for the kernel test's network namespace) and python3-sklearn (the
+# diabetes regression data of lib/data, notebook 08). As root it installs
 # them with apt-get; otherwise it prints the exact command to run and exits 1.
 set -euo pipefail
 
 packages=(jupyter-notebook jupyter-nbconvert jupyter-client python3-nbclient gcc make git ca-certificates libopenblas0-pthread
-  chromium iproute2 util-linux)
+  chromium iproute2 util-linux python3-sklearn)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

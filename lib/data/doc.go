@@ -26,6 +26,9 @@
 //     versification where RV1909 follows it and by content where it does not (RV1909Remap): 31,082
 //     English-Spanish pairs with book/chapter/verse references. Split by chapter, with copies of training
 //     verses kept out of validation and test (SplitVersePairs).
+//   - Diabetes (Diabetes): the regression data of Efron et al., "Least Angle Regression" (2004): 442
+//     patients, 10 baseline variables, a disease-progression target one year later; read from the files
+//     scikit-learn ships (BSD-3-Clause), installed by Debian's python3-sklearn (DiabetesDir), nothing downloaded.
 //
 // Splits are deterministic for a seed and never cut a document (or mail, or chapter) apart; see SplitIndices.
 //

@@ -109,3 +109,14 @@ func ExampleSplitOverlaps() {
 	// test 0 copies train 0: exact true, Jaccard 1.00
 	// test 1 copies train 1: exact false, Jaccard 0.50
 }
+
+// ExampleDiabetes reads the diabetes regression data installed by Debian's python3-sklearn (no output is checked:
+// the files may be absent; TestDiabetesReal checks the values).
+func ExampleDiabetes() {
+	d, err := data.Diabetes("") // data.DiabetesDir
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(d.X), len(d.X[0]), d.Y[0]) // 442 10 151
+}

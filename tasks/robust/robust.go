@@ -97,6 +97,10 @@ type Dataset struct {
 	W        []float64
 	B        float64
 	Outliers int
+	// TargetScale, when not 0, is the unit of the targets in the original units of a real data set (the targets
+	// were divided by it): Result.TestRMSE and TestMAE are multiplied by it. W is nil when the true weights are
+	// unknown (real data).
+	TargetScale float64
 }
 
 // Data draws the data of cfg (deterministic in cfg.Seed).
@@ -141,15 +145,18 @@ func Data(cfg Config) (*Dataset, error) {
 // Result is the outcome of one run.
 type Result struct {
 	Loss string
-	// W and B are the fitted weights and bias; WeightError is ‖(w, b) - (w*, b*)‖₂.
+	// W and B are the fitted weights and bias; WeightError is ‖(w, b) - (w*, b*)‖₂ (NaN when the true weights
+	// are unknown: real data).
 	W           []float64
 	B           float64
 	WeightError float64
-	// TestRMSE is the root mean squared error on the clean test set (the noise floor is Config.NoiseStd).
-	TestRMSE float64
+	// TestRMSE is the root mean squared error on the clean test set (the noise floor is Config.NoiseStd), TestMAE
+	// the mean absolute error; both in the targets' original units (Dataset.TargetScale).
+	TestRMSE, TestMAE float64
 	// Losses is the training loss of every step (the loss's own units: not comparable across losses).
 	Losses []float64
-	// RecordedSteps, Alpha and Scale trace the adaptive loss's α and scale (empty for the other losses).
+	// RecordedSteps, Alpha and Scale trace the adaptive loss's α and scale (empty for the other losses); Scale is in
+	// the targets' original units (Dataset.TargetScale).
 	RecordedSteps []int
 	Alpha, Scale  []float64
 }
@@ -202,6 +209,10 @@ func RunOn(ctx context.Context, cfg Config, d *Dataset) (*Result, error) {
 	opt := training.NewAdam()
 	opt.LR = cfg.LR
 	res := &Result{Loss: cfg.Loss}
+	unit := 1.0
+	if d.TargetScale != 0 {
+		unit = d.TargetScale
+	}
 	record := func(step int) error {
 		if cfg.Loss != Adaptive {
 			return nil
@@ -211,7 +222,7 @@ func RunOn(ctx context.Context, cfg Config, d *Dataset) (*Result, error) {
 			return err
 		}
 		res.RecordedSteps = append(res.RecordedSteps, step)
-		res.Alpha, res.Scale = append(res.Alpha, a[0]), append(res.Scale, s[0])
+		res.Alpha, res.Scale = append(res.Alpha, a[0]), append(res.Scale, unit*s[0])
 		return nil
 	}
 	tr, err := training.Train(lib.MustBackend(), mctx, data, lossFn, training.Config{
@@ -238,20 +249,25 @@ func RunOn(ctx context.Context, cfg Config, d *Dataset) (*Result, error) {
 		return nil, fmt.Errorf("robust: %w", err)
 	}
 	res.W, res.B = tensors.MustCopyFlatData[float64](wt), tensors.ToScalar[float64](bt)
-	sq := (res.B - d.B) * (res.B - d.B)
-	for j := range res.W {
-		sq += (res.W[j] - d.W[j]) * (res.W[j] - d.W[j])
+	res.WeightError = math.NaN()
+	if len(d.W) == len(res.W) {
+		sq := (res.B - d.B) * (res.B - d.B)
+		for j := range res.W {
+			sq += (res.W[j] - d.W[j]) * (res.W[j] - d.W[j])
+		}
+		res.WeightError = math.Sqrt(sq)
 	}
-	res.WeightError = math.Sqrt(sq)
-	mse := 0.0
+	mse, mae := 0.0, 0.0
 	for i, x := range d.TestX {
 		p := res.B
 		for j, w := range res.W {
 			p += w * x[j]
 		}
 		mse += (p - d.TestY[i]) * (p - d.TestY[i])
+		mae += math.Abs(p - d.TestY[i])
 	}
-	res.TestRMSE = math.Sqrt(mse / float64(len(d.TestX)))
+	res.TestRMSE = unit * math.Sqrt(mse/float64(len(d.TestX)))
+	res.TestMAE = unit * mae / float64(len(d.TestX))
 	return res, nil
 }
 
