@@ -141,15 +141,9 @@ func CompareDiabetes(ctx context.Context, cfg DiabetesConfig, names ...string) (
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Result, 0, len(names))
-	for _, name := range names {
+	return compareOn(ctx, d, names, "robust: diabetes", func(loss string) Config {
 		c := cfg
-		c.Loss = name
-		r, err := RunOn(ctx, c.config(d), d)
-		if err != nil {
-			return nil, fmt.Errorf("robust: diabetes: %s: %w", name, err)
-		}
-		out = append(out, r)
-	}
-	return out, nil
+		c.Loss = loss
+		return c.config(d)
+	})
 }

@@ -280,13 +280,21 @@ func Compare(ctx context.Context, cfg Config, names ...string) ([]*Result, error
 	if err != nil {
 		return nil, err
 	}
+	return compareOn(ctx, d, names, "robust", func(loss string) Config {
+		c := cfg
+		c.Loss = loss
+		return c
+	})
+}
+
+// compareOn runs RunOn on d once per loss of names, with the configuration configFor(loss); an error names the
+// loss after prefix.
+func compareOn(ctx context.Context, d *Dataset, names []string, prefix string, configFor func(loss string) Config) ([]*Result, error) {
 	out := make([]*Result, 0, len(names))
 	for _, name := range names {
-		c := cfg
-		c.Loss = name
-		r, err := RunOn(ctx, c, d)
+		r, err := RunOn(ctx, configFor(name), d)
 		if err != nil {
-			return nil, fmt.Errorf("robust: %s: %w", name, err)
+			return nil, fmt.Errorf("%s: %s: %w", prefix, name, err)
 		}
 		out = append(out, r)
 	}
