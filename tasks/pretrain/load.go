@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -290,17 +289,4 @@ func readMetrics(dir string) (*Metrics, error) {
 		return nil, fmt.Errorf("pretrain: %s: %w", filepath.Join(dir, MetricsFile), err)
 	}
 	return &met, nil
-}
-
-// loadAverage is the 1-minute load average (-1 where /proc/loadavg cannot be read).
-func loadAverage() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return -1
-	}
-	var v float64
-	if _, err := fmt.Sscan(string(b), &v); err != nil || math.IsNaN(v) {
-		return -1
-	}
-	return v
 }

@@ -267,7 +267,7 @@ func Train(ctx context.Context, cfg Config, opts ...Option) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	load0 := loadAverage()
+	load0 := training.LoadAverage()
 
 	corpus := o.corpus
 	if corpus == nil {
@@ -423,7 +423,7 @@ func Train(ctx context.Context, cfg Config, opts ...Option) (*Model, error) {
 	m.Metrics.Seconds += time.Since(start).Seconds()
 	m.Metrics.StepsPerSecond = float64(res.Steps-res.ResumedFrom) / res.Elapsed.Seconds()
 	m.Metrics.Losses = res.Losses
-	m.Metrics.LoadAverage = [2]float64{load0, loadAverage()}
+	m.Metrics.LoadAverage = [2]float64{load0, training.LoadAverage()}
 	if cfg.Resume {
 		if old, err := readMetrics(dir); err == nil {
 			m.Metrics.Evals = append(old.Evals, m.Metrics.Evals...)

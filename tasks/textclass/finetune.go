@@ -14,6 +14,7 @@ import (
 	"github.com/lossbook/lossbook/lib/models"
 	"github.com/lossbook/lossbook/lib/tokenize"
 	"github.com/lossbook/lossbook/tasks/pretrain"
+	"github.com/lossbook/lossbook/training"
 )
 
 // FromPretrained returns c set to fine-tune the pre-training run dir (lossbook pretrain --out DIR): the
@@ -217,7 +218,7 @@ func CompareFineTuning(ctx context.Context, base Config, o FineTuneOptions) (*Fi
 		return nil, err
 	}
 	cmp := &FineTuneComparison{Data: pre.Data, InitFrom: o.InitFrom, Steps: pre.Steps, BatchSize: pre.BatchSize,
-		Config: pre, LoadAverage: [2]float64{loadAverage(), 0}}
+		Config: pre, LoadAverage: [2]float64{training.LoadAverage(), 0}}
 	for _, seed := range o.Seeds {
 		c := pre
 		c.Seed = seed
@@ -256,7 +257,7 @@ func CompareFineTuning(ctx context.Context, base Config, o FineTuneOptions) (*Fi
 		}
 	}
 	cmp.Summary = summariseFineTuning(cmp.Runs, o.TrainFractions)
-	cmp.Seconds, cmp.LoadAverage[1] = time.Since(start).Seconds(), loadAverage()
+	cmp.Seconds, cmp.LoadAverage[1] = time.Since(start).Seconds(), training.LoadAverage()
 	return cmp, nil
 }
 
@@ -365,16 +366,3 @@ func ReadFineTuneReport(path string) (*FineTuneReport, error) {
 
 // WriteFineTuneReport writes r to path as indented JSON, atomically (a temporary file, then a rename).
 func WriteFineTuneReport(path string, r *FineTuneReport) error { return writeJSONAtomic(path, r) }
-
-// loadAverage is the 1-minute load average (-1 where /proc/loadavg cannot be read).
-func loadAverage() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return -1
-	}
-	var v float64
-	if _, err := fmt.Sscan(string(b), &v); err != nil {
-		return -1
-	}
-	return v
-}
