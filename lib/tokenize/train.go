@@ -6,7 +6,6 @@ import (
 	"iter"
 	"sort"
 	"strings"
-	"unicode/utf8"
 )
 
 // TrainOptions configures Train.
@@ -42,12 +41,14 @@ type TrainOptions struct {
 //     new symbol is added to the vocabulary.
 //  4. It stops when the vocabulary has VocabSize tokens or no pair occurs MinFrequency times.
 //
+// Words longer than MaxInputCharsPerWord count too, as in Hugging Face: the tokenizer maps such a word to
+// [UNK] whole, but its characters still belong to the alphabet, so each of them alone encodes.
+//
 // Checked against Hugging Face tokenizers 0.23.1 (testdata/gen_trainer.py): the same alphabet, with and
-// without LimitAlphabet, and the same merges in the same order. Two differences remain. Hugging Face gives the
+// without LimitAlphabet, and the same merges in the same order. One difference remains: Hugging Face gives the
 // "##" symbols ids in hash-map order, which varies from run to run, and lossbook in code-point order, so
 // where a tie between equally frequent pairs is decided by those ids the merges can differ (as they differ
-// between two runs of Hugging Face's trainer). And lossbook leaves out words longer than
-// MaxInputCharsPerWord, which its tokenizer maps to [UNK] anyway.
+// between two runs of Hugging Face's trainer).
 //
 // Counting is incremental (only the words that hold the merged pair are recounted) with a lazy max-heap of
 // pairs, so a Brown-sized corpus trains in seconds. The result is in the id order a vocab.txt file keeps.
@@ -88,16 +89,9 @@ func Train(texts iter.Seq[string], o TrainOptions) (*Vocab, error) {
 	}
 	// 2. Alphabet: characters weighted by word counts, cut to LimitAlphabet; bare characters sorted, then the
 	// continuation symbols, sorted; then the words spelled in it.
-	maxChars := o.Options.MaxInputCharsPerWord
-	if maxChars <= 0 {
-		maxChars = DefaultMaxInputCharsPerWord
-	}
 	charCount := map[rune]int{}
 	continued := map[rune]bool{}
 	for _, w := range distinct {
-		if utf8.RuneCountInString(w) > maxChars {
-			continue // the tokenizer maps such words to [UNK] whatever the vocabulary
-		}
 		for i, r := range w {
 			charCount[r] += counts[w]
 			if i > 0 {
@@ -131,9 +125,6 @@ func Train(texts iter.Seq[string], o TrainOptions) (*Vocab, error) {
 		}
 	}
 	for _, w := range distinct {
-		if utf8.RuneCountInString(w) > maxChars {
-			continue
-		}
 		var syms []int32
 		for i, r := range w {
 			if !kept[r] {
