@@ -53,7 +53,7 @@ func TestTextclassInit(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	got := runOK(t, "train", "textclass", "--data", tiny, "--init", pre, "--train-fraction", "0.25", "--steps", "5",
 		"--batch", "8", "--out", out)
-	for _, want := range []string{"fine-tuned from the pre-trained encoder of " + pre + " (1 layers, width 16", ", pre-norm)\n", "transformer on",
+	for _, want := range []string{"fine-tuned from the pre-trained encoder of " + pre + " (1 layers, width 16", ", pre-norm with a final layer norm)\n", "transformer on",
 		"24 training examples", "run directory: " + out} {
 		if !strings.Contains(got, want) {
 			t.Errorf("train --init output lacks %q:\n%s", want, got)

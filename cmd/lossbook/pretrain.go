@@ -55,6 +55,7 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.LossWeighting, "loss-weighting", cfg.LossWeighting,
 		"objective: fixed (MLM + NSP) or uncertainty (learned log-variances, Kendall et al. 2018) (loss_weighting)")
 	fs.BoolVar(&cfg.NormFirst, "norm-first", cfg.NormFirst, "layer norm before each sub-block (pre-norm, PyTorch's norm_first); --norm-first=false gives BERT's post-norm, which stays at the unigram plateau far longer")
+	fs.BoolVar(&cfg.FinalNorm, "final-norm", cfg.FinalNorm, "a layer norm after the last block (PyTorch: nn.TransformerEncoder's norm), which a pre-norm encoder needs; default: --norm-first's value")
 	fs.BoolVar(&cfg.DenseMLMHead, "dense-head", false, "project every position to the vocabulary (slower; the sparse head gives the same loss)")
 	fs.StringVar(&cfg.OutputDir, "out", cfg.OutputDir, "run directory")
 	fs.BoolVar(&cfg.Resume, "resume", false, "continue the run in --out from its checkpoint")
@@ -71,12 +72,14 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 	if cfg.Minutes < 0 || math.IsNaN(cfg.Minutes) || math.IsInf(cfg.Minutes, 0) {
 		return usagef("pretrain", "--minutes %g: want a positive, finite number of minutes", cfg.Minutes)
 	}
-	stepsSet := false
-	fs.Visit(func(f *flag.Flag) { stepsSet = stepsSet || f.Name == "steps" })
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["norm-first"] && !set["final-norm"] {
+		cfg.FinalNorm = cfg.NormFirst // post-norm ends with a layer norm already: BERT has none after it
+	}
+	stepsSet := set["steps"]
 	if stepsSet && cfg.Minutes > 0 {
-		minutesSet := false
-		fs.Visit(func(f *flag.Flag) { minutesSet = minutesSet || f.Name == "minutes" })
-		if minutesSet {
+		if set["minutes"] {
 			return usagef("pretrain", "give --steps or --minutes, not both")
 		}
 		cfg.Minutes = 0 // --steps alone replaces the default time budget

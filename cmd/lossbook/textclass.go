@@ -89,6 +89,7 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 	maxLen := fs.Int("max-length", 0, "tokens per text, [CLS] and [SEP] included (default: 256 for the bag, 128 for the transformer)")
 	hidden := fs.Int("hidden-size", 0, "embedding or model width (default: 64 for the bag, 128 for the transformer)")
 	layers := fs.Int("num-layers", 0, "transformer blocks (default 2)")
+	finalNorm := fs.Bool("final-norm", false, "transformer: a layer norm after the last block (PyTorch: nn.TransformerEncoder's norm), which pre-norm needs (with --init: the encoder's)")
 	normFirst := fs.Bool("norm-first", false, "transformer: layer norm before each sub-block (pre-norm, PyTorch's norm_first) instead of BERT's post-norm (with --init: the encoder's)")
 	spamFrac := fs.Float64("spam-fraction", 0, "keep this fraction of the spam in the training split (imbalanced variant); 0 keeps all")
 	out := fs.String("out", "", "run directory (default runs/textclass-<data>-<model>-<time>)")
@@ -131,7 +132,7 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 		cfg.TrainFraction = *trainFrac
 	}
 	cfg.Data, cfg.Loss, cfg.Optimizer, cfg.Seed, cfg.SpamFraction = *dataFlag, *loss, *opt, *seed, *spamFrac
-	cfg.NormFirst = *normFirst
+	cfg.NormFirst, cfg.FinalNorm = *normFirst, *finalNorm
 	if len(lossArgs) > 0 {
 		cfg.LossArgs = lossArgs
 	}
@@ -195,6 +196,9 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 		if cfg.NormFirst {
 			norm = "pre-norm"
 		}
+		if cfg.FinalNorm {
+			norm += " with a final layer norm"
+		}
 		fmt.Fprintf(stdout, "fine-tuned from the pre-trained encoder of %s (%d layers, width %d, vocabulary %d, %s)\n",
 			cfg.InitFrom, cfg.NumHiddenLayers, cfg.HiddenSize, cfg.VocabSize, norm)
 	}
@@ -205,7 +209,7 @@ func textclassTrain(args []string, stdout, stderr io.Writer) error {
 
 // initFlagNames turns the run.json names in textclass.ResolveInit's errors into this command's flags.
 var initFlagNames = strings.NewReplacer("InitFrom (--init)", "--init", "InitFrom ", "--init ", "vocab_size ", "--vocab-size ",
-	"max_length ", "--max-length ", "hidden_size ", "--hidden-size ", "num_hidden_layers ", "--num-layers ", "norm_first true", "--norm-first")
+	"max_length ", "--max-length ", "hidden_size ", "--hidden-size ", "num_hidden_layers ", "--num-layers ", "norm_first true", "--norm-first", "final_norm true", "--final-norm")
 
 func baseName(p string) string {
 	if i := strings.LastIndexAny(p, `/\`); i >= 0 {

@@ -37,7 +37,7 @@ type golden struct {
 		Config struct {
 			VocabSize, MaxLen, NumSegments, Dim, NumHeads, NumLayers, FFNDim int
 			Activation                                                       string
-			NormFirst                                                        bool
+			NormFirst, FinalNorm                                             bool
 		}
 		Tokens, Segments [][]int32
 		Mask             [][]bool
@@ -66,7 +66,8 @@ func TestTransformerMatchesPyTorch(t *testing.T) {
 			cfg := c.Config
 			model := models.Transformer{VocabSize: cfg.VocabSize, MaxLen: cfg.MaxLen, NumSegments: cfg.NumSegments,
 				Dim: cfg.Dim, NumHeads: cfg.NumHeads, NumLayers: cfg.NumLayers, FFNDim: cfg.FFNDim,
-				Activation: models.Activation(cfg.Activation), NormFirst: cfg.NormFirst, DType: dtypes.Float64}
+				Activation: models.Activation(cfg.Activation), NormFirst: cfg.NormFirst,
+				FinalNorm: cfg.FinalNorm, DType: dtypes.Float64}
 			ctx := context.New()
 			for name, v := range c.Variables {
 				scope, base := path.Split(name)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/lossbook/lossbook/lib"
 	"github.com/lossbook/lossbook/lib/data"
+	"github.com/lossbook/lossbook/lib/models"
 	"github.com/lossbook/lossbook/lib/tokenize"
 	"github.com/lossbook/lossbook/tasks/pretrain"
 )
@@ -189,17 +190,19 @@ func testLoadEncoder(t *testing.T, dir string, m *pretrain.Model) {
 	}
 }
 
-// TestNormFirstRecorded: run.json records norm_first (omitted when false), and EncoderConfig, Load and
-// LoadEncoder give back the encoder's norm placement, which a fine-tuning task reads from there.
+// TestNormFirstRecorded: run.json records norm_first and final_norm (each omitted when false), and
+// EncoderConfig, Load and LoadEncoder give back the encoder's norm placement, which a fine-tuning task reads
+// from there.
 func TestNormFirstRecorded(t *testing.T) {
 	for _, tc := range []struct {
-		name      string
-		normFirst bool
-	}{{"post-norm", false}, {"pre-norm", true}} {
+		name                 string
+		normFirst, finalNorm bool
+	}{{"post-norm", false, false}, {"pre-norm", true, false}, {"pre-norm, final norm", true, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "run")
 			cfg := tinyConfig(dir)
-			cfg.MaxSteps, cfg.WarmupSteps, cfg.EvalSteps, cfg.SaveSteps, cfg.NormFirst = 2, 1, 2, 2, tc.normFirst
+			cfg.MaxSteps, cfg.WarmupSteps, cfg.EvalSteps, cfg.SaveSteps = 2, 1, 2, 2
+			cfg.NormFirst, cfg.FinalNorm = tc.normFirst, tc.finalNorm
 			m, err := pretrain.Train(context.Background(), cfg, pretrain.WithCorpus(toy()))
 			if err != nil {
 				t.Fatal(err)
@@ -209,8 +212,10 @@ func TestNormFirstRecorded(t *testing.T) {
 			if err := json.Unmarshal(b, &info); err != nil {
 				t.Fatal(err)
 			}
-			if v, ok := info["norm_first"]; ok != tc.normFirst || (ok && v != true) {
-				t.Errorf("run.json norm_first = %v (present %v), want %v", v, ok, tc.normFirst)
+			for key, want := range map[string]bool{"norm_first": tc.normFirst, "final_norm": tc.finalNorm} {
+				if v, ok := info[key]; ok != want || (ok && v != true) {
+					t.Errorf("run.json %s = %v (present %v), want %v", key, v, ok, want)
+				}
 			}
 			enc, err := pretrain.EncoderConfig(dir)
 			if err != nil {
@@ -220,14 +225,26 @@ func TestNormFirstRecorded(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fromCkpt, _, err := pretrain.LoadEncoder(dir, mlctx.New())
+			ctx := mlctx.New()
+			fromCkpt, _, err := pretrain.LoadEncoder(dir, ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if enc.NormFirst != tc.normFirst || m.Encoder.NormFirst != tc.normFirst || loaded.Encoder.NormFirst != tc.normFirst ||
-				fromCkpt.NormFirst != tc.normFirst {
-				t.Errorf("NormFirst: EncoderConfig %v, trained %v, Load %v, LoadEncoder %v; want %v", enc.NormFirst,
-					m.Encoder.NormFirst, loaded.Encoder.NormFirst, fromCkpt.NormFirst, tc.normFirst)
+			for _, got := range []struct {
+				from string
+				enc  models.Transformer
+			}{{"EncoderConfig", enc}, {"trained", m.Encoder}, {"Load", loaded.Encoder}, {"LoadEncoder", fromCkpt}} {
+				if got.enc.NormFirst != tc.normFirst || got.enc.FinalNorm != tc.finalNorm {
+					t.Errorf("%s: NormFirst %v, FinalNorm %v; want %v, %v", got.from, got.enc.NormFirst,
+						got.enc.FinalNorm, tc.normFirst, tc.finalNorm)
+				}
+			}
+			hasFinal := false
+			for v := range ctx.IterVariables() {
+				hasFinal = hasFinal || strings.Contains(v.Scope(), "final_norm")
+			}
+			if hasFinal != tc.finalNorm {
+				t.Errorf("LoadEncoder's context holds final_norm variables: %v, want %v", hasFinal, tc.finalNorm)
 			}
 		})
 	}

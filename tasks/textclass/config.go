@@ -61,13 +61,16 @@ type Config struct {
 	// NormFirst puts the transformer's layer norms before each sub-block (pre-norm; PyTorch's norm_first)
 	// instead of after it (BERT's post-norm). Transformer only.
 	NormFirst bool `json:"norm_first,omitempty"`
+	// FinalNorm adds a layer norm after the last transformer block (models.Transformer.FinalNorm; PyTorch's
+	// nn.TransformerEncoder norm), which a pre-norm stack needs. Transformer only.
+	FinalNorm bool `json:"final_norm,omitempty"`
 
 	// InitFrom is a pre-training run directory (lossbook pretrain --out DIR; Hugging Face's model_name_or_path):
 	// the transformer starts from that run's encoder (embeddings, layers and pooler; see pretrain.LoadEncoder)
 	// and encodes with its WordPiece vocabulary, then fine-tunes every weight, the classification head starting
 	// fresh. The architecture fields left 0 (VocabSize, MaxLength, HiddenSize, NumHiddenLayers,
-	// NumAttentionHeads, IntermediateSize, TypeVocabSize) are the run's, and so is NormFirst when false; a field
-	// set to another value (NormFirst true on a post-norm encoder) is an error. Train writes the filled values
+	// NumAttentionHeads, IntermediateSize, TypeVocabSize) are the run's, and so are NormFirst and FinalNorm when
+	// false; a field set to another value (NormFirst true on a post-norm encoder) is an error. Train writes the filled values
 	// to run.json, and the checkpoint holds every weight, so Load needs only the fine-tuned run directory.
 	// Transformer only.
 	InitFrom string `json:"model_name_or_path,omitempty"`
@@ -176,6 +179,8 @@ func (c Config) validate() (losses.Loss, training.Optimizer, training.Schedule, 
 		return fail("BatchSize %d must be positive", c.BatchSize)
 	case c.NormFirst && c.Model != Transformer:
 		return fail("NormFirst (--norm-first) applies to the transformer; Model is %q", c.Model)
+	case c.FinalNorm && c.Model != Transformer:
+		return fail("FinalNorm (--final-norm) applies to the transformer; Model is %q", c.Model)
 	case c.InitFrom != "" && c.Model != Transformer:
 		return fail("InitFrom (--init) starts a transformer from a pre-trained encoder; Model is %q, want %q", c.Model,
 			Transformer)

@@ -18,17 +18,17 @@ import (
 )
 
 // FromPretrained returns c set to fine-tune the pre-training run dir (lossbook pretrain --out DIR): the
-// transformer model, InitFrom dir, and the architecture fields zeroed (NormFirst false) so that Train takes them
+// transformer model, InitFrom dir, and the architecture fields zeroed (NormFirst and FinalNorm false) so that Train takes them
 // from the run.
 // The training settings (steps, batch, optimizer, schedule, dropout, data, seed) stay c's.
 func (c Config) FromPretrained(dir string) Config {
 	c.Model, c.InitFrom = Transformer, dir
 	c.VocabSize, c.MaxLength, c.HiddenSize, c.NumHiddenLayers, c.NumAttentionHeads = 0, 0, 0, 0, 0
-	c.IntermediateSize, c.TypeVocabSize, c.NormFirst = 0, 0, false
+	c.IntermediateSize, c.TypeVocabSize, c.NormFirst, c.FinalNorm = 0, 0, false, false
 	return c
 }
 
-// ResolveInit fills the architecture fields that c leaves 0 (and NormFirst, left false) from the pre-trained
+// ResolveInit fills the architecture fields that c leaves 0 (and NormFirst and FinalNorm, left false) from the pre-trained
 // encoder of c.InitFrom, reading only the run's run.json, and checks those c sets: one error names a missing directory, a run that is not a
 // pre-training run, or a field that differs from the encoder's. Without InitFrom it returns c unchanged. Train
 // calls it; a command line calls it first to report a conflict as a usage error.
@@ -73,6 +73,13 @@ func (c Config) ResolveInit() (Config, error) {
 		return c, fmt.Errorf("textclass: norm_first true (pre-norm) conflicts with the pre-trained encoder's post-norm (%s); "+
 			"leave it unset to take the encoder's", c.InitFrom)
 	}
+	switch {
+	case !c.FinalNorm:
+		c.FinalNorm = enc.FinalNorm
+	case !enc.FinalNorm:
+		return c, fmt.Errorf("textclass: final_norm true conflicts with the pre-trained encoder, which has no final layer norm (%s); "+
+			"leave it unset to take the encoder's", c.InitFrom)
+	}
 	if enc.Activation != models.GELU || enc.LayerNormEpsilon != 0 || enc.DType != 0 {
 		return c, fmt.Errorf("textclass: InitFrom %s: the encoder (activation %q, epsilon %g, dtype %s) is not the "+
 			"classifier's (GELU, default epsilon, float32)", c.InitFrom, enc.Activation, enc.LayerNormEpsilon, enc.DType)
@@ -89,7 +96,7 @@ func (m *Model) loadPretrained() error {
 	}
 	if got := m.transformer(); enc.VocabSize != got.VocabSize || enc.MaxLen != got.MaxLen || enc.Dim != got.Dim ||
 		enc.NumHeads != got.NumHeads || enc.NumLayers != got.NumLayers || enc.FFNDim != got.FFNDim ||
-		enc.NumSegments != got.NumSegments || enc.NormFirst != got.NormFirst {
+		enc.NumSegments != got.NumSegments || enc.NormFirst != got.NormFirst || enc.FinalNorm != got.FinalNorm {
 		return fmt.Errorf("textclass: InitFrom %s: the encoder %+v is not the classifier's %+v", m.Config.InitFrom, enc, got)
 	}
 	if !slices.Equal(tok.Vocab().Tokens(), m.tok.Vocab().Tokens()) {

@@ -17,7 +17,7 @@ import (
 	"github.com/lossbook/lossbook/tasks/pretrain"
 )
 
-// tinyPretrain pre-trains a tiny BERT (1 layer of width 16, 6 steps; pre-norm if normFirst) on the texts of testdata/tiny.jsonl, each
+// tinyPretrain pre-trains a tiny BERT (1 layer of width 16, 6 steps; pre-norm with a final norm if normFirst) on the texts of testdata/tiny.jsonl, each
 // text a document of two halves, and returns its run directory. The vocabulary is asked for 1,000 tokens and gets
 // fewer (the texts have few distinct words); run.json records the size it got.
 func tinyPretrain(t *testing.T, normFirst bool) string {
@@ -41,7 +41,7 @@ func tinyPretrain(t *testing.T, normFirst bool) string {
 	c := pretrain.SmokeConfig()
 	c.VocabSize, c.HiddenSize, c.NumAttentionHeads, c.NumHiddenLayers = 1000, 16, 2, 1
 	c.MaxSeqLength, c.BatchSize, c.MaxSteps, c.WarmupSteps, c.EvalSteps, c.SaveSteps = 32, 8, 6, 2, 3, 3
-	c.MaxEvalPairs, c.OutputDir, c.Progress, c.NormFirst = 40, dir, io.Discard, normFirst
+	c.MaxEvalPairs, c.OutputDir, c.Progress, c.NormFirst, c.FinalNorm = 40, dir, io.Discard, normFirst, normFirst
 	if _, err := pretrain.Train(context.Background(), c, pretrain.WithCorpus(&pretrain.Corpus{Train: docs[:100],
 		Eval: docs[100:]})); err != nil {
 		t.Fatal(err)
@@ -141,6 +141,10 @@ func TestFineTune(t *testing.T) {
 				"textclass: max_length 24 conflicts with the pre-trained encoder's 32"},
 			{"pre-norm on a post-norm encoder", func(c *Config) { *c = c.FromPretrained(pre); c.NormFirst = true },
 				"textclass: norm_first true (pre-norm) conflicts with the pre-trained encoder's post-norm (" + pre + "); leave it unset"},
+			{"final norm on an encoder without one", func(c *Config) { *c = c.FromPretrained(pre); c.FinalNorm = true },
+				"textclass: final_norm true conflicts with the pre-trained encoder, which has no final layer norm (" + pre + ")"},
+			{"final-norm bag", func(c *Config) { c.Model, c.FinalNorm = Bag, true },
+				`FinalNorm (--final-norm) applies to the transformer; Model is "bag"`},
 			{"pre-norm bag", func(c *Config) { c.Model, c.NormFirst = Bag, true },
 				`NormFirst (--norm-first) applies to the transformer; Model is "bag"`},
 			{"the bag", func(c *Config) { *c = c.FromPretrained(pre); c.Model = Bag },
@@ -246,8 +250,8 @@ func testLoadsEncoder(t *testing.T, pre string, normFirst bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if enc.NormFirst != normFirst {
-		t.Fatalf("pre-training run %s: NormFirst %v, want %v", pre, enc.NormFirst, normFirst)
+	if enc.NormFirst != normFirst || enc.FinalNorm != normFirst {
+		t.Fatalf("pre-training run %s: NormFirst %v, FinalNorm %v, want %v", pre, enc.NormFirst, enc.FinalNorm, normFirst)
 	}
 	vocab, err := pretrainedVocab(pre)
 	if err != nil {
@@ -267,7 +271,8 @@ func testLoadsEncoder(t *testing.T, pre string, normFirst bool) {
 	c := m.Config
 	if c.NumHiddenLayers != enc.NumLayers || c.HiddenSize != enc.Dim || c.NumAttentionHeads != enc.NumHeads ||
 		c.VocabSize != enc.VocabSize || c.MaxLength != enc.MaxLen || c.IntermediateSize != enc.FFNDim ||
-		c.TypeVocabSize != enc.NumSegments || c.NormFirst != enc.NormFirst || m.transformer().NormFirst != normFirst {
+		c.TypeVocabSize != enc.NumSegments || c.NormFirst != enc.NormFirst || m.transformer().NormFirst != normFirst ||
+		c.FinalNorm != enc.FinalNorm || m.transformer().FinalNorm != normFirst {
 		t.Errorf("fine-tuned config %+v, want the encoder's architecture %+v", c, enc)
 	}
 	if m.tok.Vocab().Size() != vocab.Size() {
@@ -326,7 +331,7 @@ func testLoadsEncoder(t *testing.T, pre string, normFirst bool) {
 	b, _ := os.ReadFile(filepath.Join(cfg.Out, RunFile))
 	if err := json.Unmarshal(b, &info); err != nil || info["model_name_or_path"] != init ||
 		info["num_hidden_layers"] != float64(enc.NumLayers) || info["type_vocab_size"] != 2.0 ||
-		(info["norm_first"] == true) != normFirst {
+		(info["norm_first"] == true) != normFirst || (info["final_norm"] == true) != normFirst {
 		t.Errorf("run.json = %s, want model_name_or_path %s and the encoder's architecture", b, init)
 	}
 	// The run directory stands alone: without the pre-training run, Load, Predict and Evaluate work and give
@@ -338,8 +343,8 @@ func testLoadsEncoder(t *testing.T, pre string, normFirst bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Config.NormFirst != normFirst {
-		t.Errorf("loaded run: NormFirst %v, want %v", l.Config.NormFirst, normFirst)
+	if l.Config.NormFirst != normFirst || l.Config.FinalNorm != normFirst {
+		t.Errorf("loaded run: NormFirst %v, FinalNorm %v, want %v", l.Config.NormFirst, l.Config.FinalNorm, normFirst)
 	}
 	texts := []string{"free money click now", "meeting tomorrow review the patch"}
 	want, err := m.Probabilities(texts)

@@ -340,7 +340,8 @@ func (m *Model) transformer() models.Transformer {
 	}
 	return models.Transformer{VocabSize: rows, MaxLen: cfg.MaxLength, NumSegments: cfg.TypeVocabSize,
 		Dim: cfg.HiddenSize, NumHeads: cfg.NumAttentionHeads, NumLayers: cfg.NumHiddenLayers,
-		FFNDim: cfg.IntermediateSize, Activation: models.GELU, NormFirst: cfg.NormFirst, Dropout: cfg.Dropout}
+		FFNDim: cfg.IntermediateSize, Activation: models.GELU, NormFirst: cfg.NormFirst, FinalNorm: cfg.FinalNorm,
+		Dropout: cfg.Dropout}
 }
 
 // encode returns the token ids of texts, [CLS] and [SEP] added, cut and padded to MaxLength.

@@ -60,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	dim := fs.Int("dim", full.HiddenSize, "model width (hidden_size)")
 	heads := fs.Int("heads", full.NumAttentionHeads, "attention heads (num_attention_heads)")
 	lr := fs.Float64("lr", full.LearningRate, "peak learning rate (learning_rate), of the model and the log-variances")
-	normFirst := fs.Bool("norm-first", full.NormFirst, "layer norm before each sub-block (pre-norm, PyTorch's norm_first)")
+	normFirst := fs.Bool("norm-first", full.NormFirst, "layer norm before each sub-block (pre-norm, PyTorch's norm_first), and one after the last block")
 	batch := fs.Int("batch", full.BatchSize, "pairs per batch (per_device_train_batch_size)")
 	evalSteps := fs.Int("eval-steps", full.EvalSteps, "evaluate on the held-out pairs every N steps (eval_steps)")
 	seed := fs.Uint64("seed", full.Seed, "seed of the split, pairs, masking, data order and initialisation")
@@ -88,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		"dim": func() { cfg.HiddenSize = *dim }, "heads": func() { cfg.NumAttentionHeads = *heads },
 		"lr": func() { cfg.LearningRate = *lr }, "batch": func() { cfg.BatchSize = *batch },
 		"eval-steps": func() { cfg.EvalSteps = *evalSteps }, "seed": func() { cfg.Seed = *seed },
-		"norm-first": func() { cfg.NormFirst = *normFirst },
+		"norm-first": func() { cfg.NormFirst, cfg.FinalNorm = *normFirst, *normFirst },
 	} {
 		if apply(name) {
 			f()

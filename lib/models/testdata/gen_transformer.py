@@ -2,8 +2,8 @@
 """Golden values for lib/models.Transformer from PyTorch, in float64.
 
 Builds the PyTorch twin of models.Transformer (token, position and segment embeddings, a LayerNorm,
-nn.TransformerEncoderLayer blocks with batch_first=True and dropout 0, a Linear MLM head, and a BERT pooler
-plus classifier), runs it on a padded batch, and writes its weights (renamed and transposed into GoMLX's
+nn.TransformerEncoderLayer blocks with batch_first=True and dropout 0, nn.TransformerEncoder's final LayerNorm
+when FinalNorm, a Linear MLM head, and a BERT pooler plus classifier), runs it on a padded batch, and writes its weights (renamed and transposed into GoMLX's
 variable layout) and outputs to transformer.json. Go tests load the weights into a context and compare.
 
 Run from the repository root:
@@ -32,6 +32,8 @@ class Twin(nn.Module):
             nn.TransformerEncoderLayer(d, cfg["NumHeads"], cfg["FFNDim"], dropout=0.0, activation=cfg["Activation"],
                                        layer_norm_eps=1e-5, batch_first=True, norm_first=cfg["NormFirst"])
             for _ in range(cfg["NumLayers"])])
+        # nn.TransformerEncoder's norm: created only when asked, so the other cases draw the same weights.
+        self.final = nn.LayerNorm(d, eps=1e-5) if cfg.get("FinalNorm") else None
         self.mlm = nn.Linear(d, cfg["VocabSize"])
         self.pooler = nn.Linear(d, d)
         self.classifier = nn.Linear(d, 2)
@@ -42,6 +44,8 @@ class Twin(nn.Module):
         x = self.norm(x)
         for layer in self.layers:
             x = layer(x, src_key_padding_mask=~mask)
+        if self.final is not None:
+            x = self.final(x)
         return x, self.mlm(x), self.classifier(torch.tanh(self.pooler(x[:, 0])))
 
     def variables(self):
@@ -74,6 +78,8 @@ class Twin(nn.Module):
             dense(p + "/ffn/hidden", layer.linear1.weight, layer.linear1.bias)
             dense(p + "/ffn/output", layer.linear2.weight, layer.linear2.bias)
             norm(p + "/ffn_norm", layer.norm2)
+        if self.final is not None:
+            norm("/final_norm", self.final)
         dense("/mlm", self.mlm.weight, self.mlm.bias)
         dense("/pooler", self.pooler.weight, self.pooler.bias)
         dense("/classifier", self.classifier.weight, self.classifier.bias)
@@ -82,7 +88,7 @@ class Twin(nn.Module):
 
 def case(name, seed, **overrides):
     cfg = dict(VocabSize=13, MaxLen=7, NumSegments=2, Dim=8, NumHeads=2, NumLayers=2, FFNDim=12,
-               Activation="relu", NormFirst=False)
+               Activation="relu", NormFirst=False, FinalNorm=False)
     cfg.update(overrides)
     torch.manual_seed(seed)
     model = Twin(cfg).double()
@@ -112,6 +118,7 @@ def main():
         case("post-norm relu", 1),
         case("pre-norm gelu", 2, Activation="gelu", NormFirst=True),
         case("one layer, four heads", 3, NumLayers=1, NumHeads=4),
+        case("pre-norm gelu, final norm", 4, Activation="gelu", NormFirst=True, FinalNorm=True),
     ]
     doc = {
         "torch_version": torch.__version__,
