@@ -1,9 +1,11 @@
 package training
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,6 +88,49 @@ func ReadRunFile(path, task string, v any) error {
 	}
 	if head.Task != task {
 		return fmt.Errorf("%s: task %q, want %q", path, head.Task, task)
+	}
+	return nil
+}
+
+// WriteJSONFile writes v to path as indented JSON (a final newline) through WriteFileAtomic. It is how run
+// directories get run.json and metrics.json. Its errors name the path and leave the prefix to the caller.
+func WriteJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
+}
+
+// WriteFileAtomic writes path (mode 0644) with write, through a buffer, without ever leaving a partial file
+// there: write fills a temporary file in path's folder, which is renamed to path only when write, the flush
+// and the close have succeeded, and removed otherwise. Its errors name the path and leave the prefix to the
+// caller.
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	err = f.Chmod(0o644)
+	if err == nil {
+		err = write(w)
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if errClose := f.Close(); err == nil {
+		err = errClose
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

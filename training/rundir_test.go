@@ -246,3 +246,41 @@ func TestReadRunFile(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteJSONFile: the file holds v as indented JSON with a final newline, mode 0644, replaces an older file
+// whole, leaves no temporary file behind, and an unwritable folder or an unencodable value is an error naming
+// the path that leaves any older file as it was.
+func TestWriteJSONFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "run.json")
+	if err := os.WriteFile(path, []byte("old contents, longer than the new ones\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := training.WriteJSONFile(path, map[string]int{"steps": 3}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\n  \"steps\": 3\n}\n"; string(b) != want {
+		t.Errorf("file holds %q, want %q", b, want)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v (%v), want 0644", st.Mode().Perm(), err)
+	}
+	if err := training.WriteJSONFile(path, map[string]any{"f": func() {}}); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("unencodable value: error %v, want one naming %s", err, path)
+	}
+	if b2, _ := os.ReadFile(path); string(b2) != string(b) {
+		t.Errorf("a failed write changed the file to %q", b2)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("folder holds %d entries after the writes, want only run.json", len(entries))
+	}
+	missing := filepath.Join(dir, "no", "such", "run.json")
+	if err := training.WriteJSONFile(missing, 1); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "no", "such")) {
+		t.Errorf("missing folder: error %v, want one naming it", err)
+	}
+}

@@ -240,25 +240,12 @@ func (m *Model) FillMask(text string, k int) ([][]Prediction, error) {
 	return out, nil
 }
 
-// writeJSON writes v as indented JSON to path atomically (a temporary file in the same folder, then rename).
+// writeJSON writes v to path through training.WriteJSONFile (indented JSON, temporary file, rename).
 func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	if err := training.WriteJSONFile(path, v); err != nil {
 		return fmt.Errorf("pretrain: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("pretrain: %w", err)
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("pretrain: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("pretrain: %w", err)
-	}
-	return os.Rename(f.Name(), path)
+	return nil
 }
 
 // readConfig reads the Config of a run directory's run.json, checking that it is a pre-training run.

@@ -1,11 +1,13 @@
 package textclass
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/lossbook/lossbook/training"
 )
 
 // ExportedExample is one line of an exported split: the text, its class, and the token ids the model sees
@@ -43,7 +45,7 @@ func (m *Model) ExportSplit(dir string) error {
 			return err
 		}
 		path := filepath.Join(dir, part.name+".jsonl")
-		if err := writeAtomic(path, func(w *bufio.Writer) error {
+		if err := writeAtomic(path, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			for i, x := range part.xs {
 				row := ids[i]
@@ -65,29 +67,10 @@ func (m *Model) ExportSplit(dir string) error {
 		"data": m.Config.Data, "seed": m.Config.Seed})
 }
 
-// writeAtomic writes path through a temporary file in the same directory and a rename.
-func writeAtomic(path string, write func(*bufio.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+// writeAtomic writes path through training.WriteFileAtomic (a temporary file in the same folder, then a rename).
+func writeAtomic(path string, write func(io.Writer) error) error {
+	if err := training.WriteFileAtomic(path, write); err != nil {
 		return fmt.Errorf("textclass: %w", err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	err = f.Chmod(0o644)
-	if err == nil {
-		err = write(w)
-	}
-	if err == nil {
-		err = w.Flush()
-	}
-	if errClose := f.Close(); err == nil {
-		err = errClose
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("textclass: writing %s: %w", path, err)
 	}
 	return nil
 }

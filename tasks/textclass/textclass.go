@@ -252,29 +252,10 @@ func (m *Model) writeRunFiles() error {
 		Classes: m.Classes})
 }
 
-// writeJSONAtomic writes v as indented JSON to a temporary file next to path, then renames it to path.
+// writeJSONAtomic writes v to path through training.WriteJSONFile (indented JSON, temporary file, rename).
 func writeJSONAtomic(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("textclass: %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	if err := training.WriteJSONFile(path, v); err != nil {
 		return fmt.Errorf("textclass: %w", err)
-	}
-	err = f.Chmod(0o644)
-	if err == nil {
-		_, err = f.Write(append(b, '\n'))
-	}
-	if errClose := f.Close(); err == nil {
-		err = errClose
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("textclass: writing %s: %w", path, err)
 	}
 	return nil
 }

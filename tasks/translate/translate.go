@@ -414,29 +414,10 @@ func readMetrics(dir string) (Metrics, error) {
 	return m, json.Unmarshal(b, &m)
 }
 
-// writeJSONAtomic writes v as indented JSON to a temporary file in path's directory, then renames it.
+// writeJSONAtomic writes v to path through training.WriteJSONFile (indented JSON, temporary file, rename).
 func writeJSONAtomic(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := training.WriteJSONFile(path, v); err != nil {
 		return fmt.Errorf("translate: %w", err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("translate: %w", err)
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("translate: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("translate: %w", err)
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
