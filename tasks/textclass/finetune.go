@@ -66,19 +66,20 @@ func (c Config) ResolveInit() (Config, error) {
 				f.name, *f.dst, f.want, c.InitFrom)
 		}
 	}
-	switch {
-	case !c.NormFirst:
-		c.NormFirst = enc.NormFirst
-	case !enc.NormFirst:
-		return c, fmt.Errorf("textclass: norm_first true (pre-norm) conflicts with the pre-trained encoder's post-norm (%s); "+
-			"leave it unset to take the encoder's", c.InitFrom)
-	}
-	switch {
-	case !c.FinalNorm:
-		c.FinalNorm = enc.FinalNorm
-	case !enc.FinalNorm:
-		return c, fmt.Errorf("textclass: final_norm true conflicts with the pre-trained encoder, which has no final layer norm (%s); "+
-			"leave it unset to take the encoder's", c.InitFrom)
+	for _, f := range []struct {
+		dst      *bool
+		want     bool
+		conflict string // the error when c sets the field and the encoder lacks it
+	}{
+		{&c.NormFirst, enc.NormFirst, "norm_first true (pre-norm) conflicts with the pre-trained encoder's post-norm"},
+		{&c.FinalNorm, enc.FinalNorm, "final_norm true conflicts with the pre-trained encoder, which has no final layer norm"},
+	} {
+		switch {
+		case !*f.dst:
+			*f.dst = f.want
+		case !f.want:
+			return c, fmt.Errorf("textclass: %s (%s); leave it unset to take the encoder's", f.conflict, c.InitFrom)
+		}
 	}
 	if enc.Activation != models.GELU || enc.LayerNormEpsilon != 0 || enc.DType != 0 {
 		return c, fmt.Errorf("textclass: InitFrom %s: the encoder (activation %q, epsilon %g, dtype %s) is not the "+
