@@ -102,7 +102,10 @@ type Config struct {
 //
 // Pre-norm, not BERT's post-norm: at this size and rate a post-norm encoder stayed at the unigram plateau for a
 // whole 30-minute run (held-out masked cross-entropy 6.674 nats after 3,249 steps, against a unigram entropy of
-// 6.652), while the pre-norm one was 1.49 nats below it after 1,750 steps.
+// 6.652), while the pre-norm one was 1.49 nats below it after 1,750 steps. With the final layer norm, this
+// configuration's 30-minute run (4,750 steps) ended at 4.782 nats, 1.870 below the unigram entropy, with NSP
+// accuracy 0.564 on the held-out pairs; without it, 4.227 nats after 3,750 steps with NSP at chance (0.504) and
+// the pooler's tanh saturated.
 func DefaultConfig() Config {
 	return Config{
 		Corpus: "brown", VocabSize: 4000, NumHiddenLayers: 4, HiddenSize: 128, NumAttentionHeads: 4, NormFirst: true,
