@@ -23,6 +23,7 @@ import (
 
 	"github.com/lossbook/lossbook/internal/bench"
 	"github.com/lossbook/lossbook/lib"
+	"github.com/lossbook/lossbook/training"
 )
 
 func init() {
@@ -127,7 +128,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if o.rounds%2 == 1 {
 		fmt.Fprintf(stderr, "bench: -rounds %d is odd: the sides that run first in even rounds run first once more often\n", o.rounds)
 	}
-	if err := checkLoad(bench.LoadAverage1(), o.maxLoad, runtime.NumCPU()); err != nil {
+	if err := checkLoad(training.LoadAverage(), o.maxLoad, runtime.NumCPU()); err != nil {
 		return err
 	}
 	if o.cpuProfile != "" {
@@ -461,7 +462,7 @@ func measure(w bench.Workload, kit bench.Kit, lbs []lbBackend, peers []peerSpec,
 
 	for r := range o.rounds {
 		order := bench.RoundOrder(names, r)
-		rec := roundRecord{order: order, load: bench.Load{Before: bench.LoadAverage1()}, idleSides: -1}
+		rec := roundRecord{order: order, load: bench.Load{Before: training.LoadAverage()}, idleSides: -1}
 		busy0, own0, peers0 := bench.MachineBusySeconds(), cpuSeconds(), peersCPU(res.sides)
 		start := time.Now()
 		for _, name := range order {
@@ -485,7 +486,7 @@ func measure(w bench.Workload, kit bench.Kit, lbs []lbBackend, peers []peerSpec,
 		}
 		wall := time.Since(start).Seconds()
 		busy1, own1, peers1 := bench.MachineBusySeconds(), cpuSeconds(), peersCPU(res.sides)
-		rec.load.After = bench.LoadAverage1()
+		rec.load.After = training.LoadAverage()
 		rec.load.OthersCores = -1
 		if busy0 >= 0 && busy1 >= 0 && peers0 >= 0 && peers1 >= 0 {
 			rec.load.OthersCores = bench.OthersCores(busy1-busy0, (own1-own0)+(peers1-peers0), wall)

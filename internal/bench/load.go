@@ -40,27 +40,6 @@ func OthersCores(machineBusy, ours, wall float64) float64 {
 	return max(0, (machineBusy-ours)/wall)
 }
 
-// LoadAverage1 returns the 1-minute load average from /proc/loadavg; -1 where unavailable.
-func LoadAverage1() float64 {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return -1
-	}
-	v, err := parseLoadAvg(string(data))
-	if err != nil {
-		return -1
-	}
-	return v
-}
-
-func parseLoadAvg(s string) (float64, error) {
-	f := strings.Fields(s)
-	if len(f) < 1 {
-		return 0, fmt.Errorf("bench: /proc/loadavg %q: no fields", s)
-	}
-	return strconv.ParseFloat(f[0], 64)
-}
-
 // MachineBusySeconds returns the CPU seconds that all cores have spent busy since boot (user, nice, system, irq,
 // softirq and steal in /proc/stat's "cpu" line; idle and iowait are not busy); -1 where unavailable.
 func MachineBusySeconds() float64 {
