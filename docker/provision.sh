@@ -32,12 +32,13 @@ declare -A GO_ZIP_SHA256=(
   [arm64]=02b36b6787b3ac767668f630e2998df45a3b1f9ffee08d1bf3ef6487cd658d99
 )
 # Debian packages come from bookworm (a stable release); the translation corpus is pinned to the exact versions
-# whose checksums lib/data records. GoNB, gopls, goimports, GoMLX and go-xla (hence the PJRT CPU plugin
+# whose checksums lib/data records. python3-sklearn brings the diabetes data (data.Diabetes, notebook 08). GoNB, gopls, goimports, GoMLX and go-xla (hence the PJRT CPU plugin
 # version) are pinned by go.mod and tools/go.mod.
 APT_PACKAGES=(
   ca-certificates curl unzip git make gcc libc6-dev tini
   jupyter-notebook jupyter-nbconvert jupyter-client python3-nbclient
   sword-text-kjv=14.3-1 sword-text-sparv=2.60-1
+  python3-sklearn
 )
 
 # ---- Settings -----------------------------------------------------------------------------------------------------
