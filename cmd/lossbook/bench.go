@@ -481,8 +481,8 @@ func measure(w bench.Workload, kit bench.Kit, lbs []lbBackend, peers []peerSpec,
 			if s.runner != nil {
 				runtime.GC() // untimed: the collector must not run beside the next side's steps
 			}
-			s.roundTime = append(s.roundTime, bench.Median(times))
-			s.roundCPU = append(s.roundCPU, bench.Median(cpu))
+			s.roundTime = append(s.roundTime, training.Median(times))
+			s.roundCPU = append(s.roundCPU, training.Median(cpu))
 		}
 		wall := time.Since(start).Seconds()
 		busy1, own1, peers1 := bench.MachineBusySeconds(), cpuSeconds(), peersCPU(res.sides)
@@ -513,7 +513,7 @@ func measure(w bench.Workload, kit bench.Kit, lbs []lbBackend, peers []peerSpec,
 				continue
 			}
 			name := strings.NewReplacer(":", "_", "/", "_", " ", "_").Replace(strings.TrimPrefix(s.name, "lossbook "))
-			if err := profile(s, filepath.Join(o.cpuProfile, w.Name+"-"+name+".pprof"), bench.Median(s.roundTime), o.profSecs, log); err != nil {
+			if err := profile(s, filepath.Join(o.cpuProfile, w.Name+"-"+name+".pprof"), training.Median(s.roundTime), o.profSecs, log); err != nil {
 				return nil, err
 			}
 		}
@@ -611,7 +611,7 @@ func printResults(w io.Writer, results []*workloadResult, j judgeContext) {
 	fmt.Fprintln(tw, "workload\tside\tstep (median of rounds)\tCPU s/step (cores)\tcompile\tpeak RSS (at start)\tparams")
 	for _, r := range results {
 		for _, s := range r.sides {
-			step, cpu := bench.Median(s.roundTime), bench.Median(s.roundCPU)
+			step, cpu := training.Median(s.roundTime), training.Median(s.roundCPU)
 			rss := formatBytes(s.peakRSS)
 			if s.peer == nil && sideCount(r, true) > 1 {
 				rss += " (all lossbook backends)"

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -413,17 +412,4 @@ func finalize(outputs []*tensors.Tensor) {
 	for _, t := range outputs {
 		t.FinalizeAll()
 	}
-}
-
-// Median returns the median of xs (the mean of the two middle values for an even count); 0 for none.
-func Median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

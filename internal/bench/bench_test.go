@@ -52,18 +52,6 @@ func TestFind(t *testing.T) {
 	}
 }
 
-func TestMedian(t *testing.T) {
-	tests := []struct {
-		xs   []float64
-		want float64
-	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}}
-	for _, tc := range tests {
-		if got := Median(tc.xs); got != tc.want {
-			t.Errorf("Median(%v) = %g, want %g", tc.xs, got, tc.want)
-		}
-	}
-}
-
 // TestPretrainHeadsAgree runs the mlm-dense and mlm-sparse workloads at toy size from the same inputs and weights:
 // the sparse MLM head must give the dense head's loss, step after step (same loss, so same gradients and updates,
 // to rounding).

@@ -3,6 +3,8 @@ package bench
 import (
 	"fmt"
 	"slices"
+
+	"github.com/lossbook/lossbook/training"
 )
 
 // Spread is the median and the range of one quantity over the rounds of a run.
@@ -16,7 +18,7 @@ func SpreadOf(xs []float64) Spread {
 	if len(xs) == 0 {
 		return Spread{}
 	}
-	return Spread{Median: Median(xs), Min: slices.Min(xs), Max: slices.Max(xs), N: len(xs)}
+	return Spread{Median: training.Median(xs), Min: slices.Min(xs), Max: slices.Max(xs), N: len(xs)}
 }
 
 // String formats the spread as "1.23 [1.10-1.31] over 6 rounds".

@@ -6,10 +6,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 
 	"github.com/lossbook/lossbook/lib/data"
+	"github.com/lossbook/lossbook/training"
 )
 
 // DiabetesConfig is the study on real data: the diabetes regression of Efron et al. (2004; data.Diabetes), a
@@ -83,12 +83,12 @@ func DiabetesData(cfg DiabetesConfig) (*Dataset, error) {
 		d.Outlier[i] = true
 		y[i] += cfg.OutlierShift + cfg.OutlierStd*rng.NormFloat64()
 	}
-	center := median(y)
+	center := training.Median(y)
 	dev := make([]float64, len(y))
 	for i, v := range y {
 		dev[i] = math.Abs(v - center)
 	}
-	d.TargetScale = 1.4826 * median(dev)
+	d.TargetScale = 1.4826 * training.Median(dev)
 	for i := range y {
 		y[i] = (y[i] - center) / d.TargetScale
 	}
@@ -121,22 +121,9 @@ func DiabetesData(cfg DiabetesConfig) (*Dataset, error) {
 	return d, nil
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
 // CompareDiabetes runs every loss of names (Losses if empty) on the same diabetes split and outliers; the test
 // errors and the adaptive loss's scale are in the target's units.
 func CompareDiabetes(ctx context.Context, cfg DiabetesConfig, names ...string) ([]*Result, error) {
-	if len(names) == 0 {
-		names = Losses
-	}
 	d, err := DiabetesData(cfg)
 	if err != nil {
 		return nil, err
