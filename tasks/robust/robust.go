@@ -273,9 +273,6 @@ func RunOn(ctx context.Context, cfg Config, d *Dataset) (*Result, error) {
 
 // Compare runs every loss of names (Losses if empty) on the same data drawn from cfg.
 func Compare(ctx context.Context, cfg Config, names ...string) ([]*Result, error) {
-	if len(names) == 0 {
-		names = Losses
-	}
 	d, err := Data(cfg)
 	if err != nil {
 		return nil, err
@@ -287,9 +284,12 @@ func Compare(ctx context.Context, cfg Config, names ...string) ([]*Result, error
 	})
 }
 
-// compareOn runs RunOn on d once per loss of names, with the configuration configFor(loss); an error names the
-// loss after prefix.
+// compareOn runs RunOn on d once per loss of names (Losses if empty), with the configuration configFor(loss); an
+// error names the loss after prefix.
 func compareOn(ctx context.Context, d *Dataset, names []string, prefix string, configFor func(loss string) Config) ([]*Result, error) {
+	if len(names) == 0 {
+		names = Losses
+	}
 	out := make([]*Result, 0, len(names))
 	for _, name := range names {
 		r, err := RunOn(ctx, configFor(name), d)
