@@ -45,6 +45,7 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.HiddenSize, "dim", cfg.HiddenSize, "model width (hidden_size)")
 	fs.IntVar(&cfg.NumAttentionHeads, "heads", cfg.NumAttentionHeads, "attention heads (num_attention_heads)")
 	fs.IntVar(&cfg.MaxSeqLength, "seq", cfg.MaxSeqLength, "tokens per sentence pair, special tokens included (max_seq_length)")
+	fs.IntVar(&cfg.SegmentTokens, "segment-tokens", cfg.SegmentTokens, "pack consecutive sentences into NSP segments of at most this many tokens, as BERT does (0: one sentence a segment; (seq-3)/2 fills a pair)")
 	fs.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "pairs per batch (per_device_train_batch_size)")
 	fs.IntVar(&cfg.MaxSteps, "steps", cfg.MaxSteps, "optimizer steps (max_steps); ignored with --minutes")
 	fs.Float64Var(&cfg.Minutes, "minutes", cfg.Minutes, "train for about this many minutes, sizing --steps to fit (0: use --steps)")

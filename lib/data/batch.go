@@ -195,6 +195,32 @@ func NSPPairs(docs [][][]int32, seed uint64) ([]NSPExample, error) {
 
 const nspStream = 0x45b
 
+// PackSegments joins consecutive sentences of each document into segments of at most maxTokens tokens, as BERT's
+// pre-training data does before it makes next-sentence pairs: a segment is a run of whole sentences, and a sentence
+// longer than maxTokens is a segment on its own (the pair encoder cuts it later). Pass the result to NSPPairs, so
+// that A and B are spans of text rather than single sentences, which gives next-sentence prediction more context to
+// judge by. Sentence order and every token are kept; maxTokens must be positive. The input is not modified.
+func PackSegments(docs [][][]int32, maxTokens int) ([][][]int32, error) {
+	if maxTokens < 1 {
+		return nil, fmt.Errorf("data: PackSegments: maxTokens %d, want >= 1", maxTokens)
+	}
+	out := make([][][]int32, len(docs))
+	for d, doc := range docs {
+		var cur []int32
+		for _, s := range doc {
+			if len(cur) > 0 && len(cur)+len(s) > maxTokens {
+				out[d] = append(out[d], cur)
+				cur = nil
+			}
+			cur = append(cur, s...)
+		}
+		if len(cur) > 0 {
+			out[d] = append(out[d], cur)
+		}
+	}
+	return out, nil
+}
+
 // NSPBatch is a batch of sentence pairs for next-sentence prediction.
 type NSPBatch struct {
 	tokenize.Encoding          // [CLS] A [SEP] B [SEP], token types 0/1, padded to the batch's longest

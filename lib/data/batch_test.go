@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -194,6 +195,37 @@ func TestNSPPairs(t *testing.T) {
 		if want := map[bool]int32{true: 0, false: 1}[p.IsNext]; batch.NextSentenceLabels[i] != want {
 			t.Errorf("label %d = %d, want %d", i, batch.NextSentenceLabels[i], want)
 		}
+	}
+}
+
+func TestPackSegments(t *testing.T) {
+	docs := [][][]int32{
+		{{1, 2}, {3}, {4, 5, 6, 7, 8}, {9}, {10}},
+		nil,
+		{{20, 21, 22, 23, 24, 25}}, // longer than maxTokens: a segment on its own
+	}
+	for _, tc := range []struct {
+		max  int
+		want [][][]int32
+	}{
+		{1, [][][]int32{{{1, 2}, {3}, {4, 5, 6, 7, 8}, {9}, {10}}, nil, {{20, 21, 22, 23, 24, 25}}}},
+		{3, [][][]int32{{{1, 2, 3}, {4, 5, 6, 7, 8}, {9, 10}}, nil, {{20, 21, 22, 23, 24, 25}}}},
+		{8, [][][]int32{{{1, 2, 3, 4, 5, 6, 7, 8}, {9, 10}}, nil, {{20, 21, 22, 23, 24, 25}}}},
+		{100, [][][]int32{{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}}, nil, {{20, 21, 22, 23, 24, 25}}}},
+	} {
+		got, err := PackSegments(docs, tc.max)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("maxTokens %d: %v, want %v", tc.max, got, tc.want)
+		}
+	}
+	if fmt.Sprint(docs[0]) != "[[1 2] [3] [4 5 6 7 8] [9] [10]]" {
+		t.Errorf("input modified: %v", docs[0])
+	}
+	if _, err := PackSegments(docs, 0); err == nil || !strings.Contains(err.Error(), "maxTokens 0") {
+		t.Errorf("maxTokens 0: error %v, want one naming it", err)
 	}
 }
 

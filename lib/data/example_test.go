@@ -84,6 +84,14 @@ func ExampleNSPPairs() {
 	// [20] [13 14] false
 }
 
+func ExamplePackSegments() {
+	docs := [][][]int32{{{10, 11}, {12}, {13, 14, 15}, {16}}}
+	segments, _ := data.PackSegments(docs, 3)
+	fmt.Println(segments)
+	// Output:
+	// [[[10 11 12] [13 14 15] [16]]]
+}
+
 func ExampleTrainIBM1() {
 	pairs := [][2][]string{
 		{strings.Fields("the house"), strings.Fields("la casa")},

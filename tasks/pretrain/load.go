@@ -30,7 +30,11 @@ type runInfo struct {
 // heldOut builds the held-out NSP pairs (masked with their own seed) and the held-out documents.
 func heldOut(cfg Config, tok *tokenize.Tokenizer, corpus *Corpus) (*pairDataset, [][][]int32, error) {
 	evalDocs := encodeDocs(tok, corpus.Eval)
-	pairs, err := data.NSPPairs(evalDocs, cfg.Seed+1)
+	segments, err := cfg.segments(evalDocs)
+	if err != nil {
+		return nil, nil, err
+	}
+	pairs, err := data.NSPPairs(segments, cfg.Seed+1)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,7 +3,8 @@
 //
 // It wires: the Brown corpus (lib/data), split by document; a WordPiece vocabulary trained on the training
 // documents (lib/tokenize); NSP pairs from consecutive sentences inside a document, half of them with a random
-// B from another document (data.NSPPairs); masking by data.MLMCollator (15%: 80% [MASK], 10% random, 10% kept);
+// B from another document (data.NSPPairs), or, with Config.SegmentTokens, from runs of whole sentences packed as
+// BERT packs them (data.PackSegments); masking by data.MLMCollator (15%: 80% [MASK], 10% random, 10% kept);
 // a models.Transformer with the sparse MLM head (Transformer.MLMLogitsAt, the masked positions only) and the
 // pooled NSP head; the loss losses.MLM + losses.NSP; AdamW with linear warmup and decay, no weight decay on
 // biases and norms, and gradient clipping (package training), with atomic checkpoints and resume. The two losses
@@ -59,17 +60,18 @@ const ModelScope = "bert"
 
 // Config configures a pre-training run. Field names follow Hugging Face's BertConfig and TrainingArguments.
 type Config struct {
-	Corpus            string  `json:"corpus"`               // "brown"
-	VocabSize         int     `json:"vocab_size"`           // WordPiece vocabulary, special tokens included
-	NumHiddenLayers   int     `json:"num_hidden_layers"`    // encoder blocks
-	HiddenSize        int     `json:"hidden_size"`          // model width d
-	NumAttentionHeads int     `json:"num_attention_heads"`  // heads; HiddenSize must be a multiple
-	IntermediateSize  int     `json:"intermediate_size"`    // feed-forward width; 0 means 4·HiddenSize
-	MaxSeqLength      int     `json:"max_seq_length"`       // tokens per pair, [CLS] and [SEP]s included
-	HiddenDropoutProb float64 `json:"hidden_dropout_prob"`  // dropout everywhere in the encoder
-	MLMProbability    float64 `json:"mlm_probability"`      // share of tokens chosen for MLM (0.15)
-	NormFirst         bool    `json:"norm_first,omitempty"` // layer norm before each sub-block (pre-norm; PyTorch's norm_first) instead of BERT's post-norm
-	FinalNorm         bool    `json:"final_norm,omitempty"` // a layer norm after the last block (models.Transformer.FinalNorm); pre-norm needs it
+	Corpus            string  `json:"corpus"`                   // "brown"
+	VocabSize         int     `json:"vocab_size"`               // WordPiece vocabulary, special tokens included
+	NumHiddenLayers   int     `json:"num_hidden_layers"`        // encoder blocks
+	HiddenSize        int     `json:"hidden_size"`              // model width d
+	NumAttentionHeads int     `json:"num_attention_heads"`      // heads; HiddenSize must be a multiple
+	IntermediateSize  int     `json:"intermediate_size"`        // feed-forward width; 0 means 4·HiddenSize
+	MaxSeqLength      int     `json:"max_seq_length"`           // tokens per pair, [CLS] and [SEP]s included
+	HiddenDropoutProb float64 `json:"hidden_dropout_prob"`      // dropout everywhere in the encoder
+	MLMProbability    float64 `json:"mlm_probability"`          // share of tokens chosen for MLM (0.15)
+	NormFirst         bool    `json:"norm_first,omitempty"`     // layer norm before each sub-block (pre-norm; PyTorch's norm_first) instead of BERT's post-norm
+	FinalNorm         bool    `json:"final_norm,omitempty"`     // a layer norm after the last block (models.Transformer.FinalNorm); pre-norm needs it
+	SegmentTokens     int     `json:"segment_tokens,omitempty"` // > 0: NSP segments are runs of whole sentences of at most this many tokens (data.PackSegments, as BERT packs them); 0: one sentence each
 
 	LearningRate  float64      `json:"learning_rate"`
 	WeightDecay   float64      `json:"weight_decay"`  // AdamW's, not on biases and norms
@@ -148,6 +150,9 @@ func (c Config) Validate() error {
 			c.NumHiddenLayers, c.HiddenSize, c.NumAttentionHeads)
 	case c.MaxSeqLength < 8:
 		return fmt.Errorf("pretrain: max_seq_length %d, want >= 8", c.MaxSeqLength)
+	case c.SegmentTokens < 0:
+		return fmt.Errorf("pretrain: segment_tokens %d, want >= 0 (0: one sentence a segment; (max_seq_length-3)/2 = %d fills a pair)",
+			c.SegmentTokens, (c.MaxSeqLength-3)/2)
 	case c.BatchSize < 1:
 		return fmt.Errorf("pretrain: batch size %d, want >= 1", c.BatchSize)
 	case c.MaxSteps < 1 && c.Minutes <= 0:
@@ -166,6 +171,15 @@ func (c Config) Validate() error {
 		return fmt.Errorf("pretrain: no output directory")
 	}
 	return checkLossWeighting(c.LossWeighting)
+}
+
+// segments are the NSP segments of tokenized documents: the sentences themselves, or with SegmentTokens > 0 runs
+// of whole sentences packed up to that many tokens.
+func (c Config) segments(docs [][][]int32) ([][][]int32, error) {
+	if c.SegmentTokens == 0 {
+		return docs, nil
+	}
+	return data.PackSegments(docs, c.SegmentTokens)
 }
 
 // model is the Transformer a Config describes.
@@ -306,7 +320,11 @@ func Train(ctx context.Context, cfg Config, opts ...Option) (*Model, error) {
 	}
 	special := tok.Special()
 	trainDocs := encodeDocs(tok, corpus.Train)
-	trainPairs, err := data.NSPPairs(trainDocs, cfg.Seed)
+	trainSegments, err := cfg.segments(trainDocs)
+	if err != nil {
+		return nil, err
+	}
+	trainPairs, err := data.NSPPairs(trainSegments, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}

@@ -250,6 +250,31 @@ func TestNormFirstRecorded(t *testing.T) {
 	}
 }
 
+// TestSegmentTokens: packing sentences into NSP segments gives fewer, longer pairs on both splits, and run.json
+// records the setting.
+func TestSegmentTokens(t *testing.T) {
+	pairs := map[int][2]int{}
+	for _, seg := range []int{0, 40} {
+		dir := filepath.Join(t.TempDir(), "run")
+		cfg := tinyConfig(dir)
+		cfg.MaxSteps, cfg.WarmupSteps, cfg.EvalSteps, cfg.SaveSteps, cfg.MaxEvalPairs = 1, 0, 1, 1, 0
+		cfg.SegmentTokens = seg
+		m, err := pretrain.Train(context.Background(), cfg, pretrain.WithCorpus(toy()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pairs[seg] = [2]int{m.Metrics.TrainPairs, m.Metrics.EvalPairs}
+		b, _ := os.ReadFile(filepath.Join(dir, pretrain.RunFile))
+		if got := strings.Contains(string(b), fmt.Sprintf(`"segment_tokens": %d`, seg)); got != (seg > 0) {
+			t.Errorf("segment_tokens %d: run.json records it %v, want %v:\n%s", seg, got, seg > 0, b)
+		}
+	}
+	// The toy sentences are 7-12 words: single sentences give 14 pairs a document, packed ones far fewer.
+	if one, packed := pairs[0], pairs[40]; one != [2]int{8 * 14, 4 * 14} || packed[0] >= one[0]/2 || packed[1] >= one[1]/2 || packed[1] == 0 {
+		t.Errorf("(train, held-out) pairs: %v one sentence a segment, %v packed to 40 tokens", one, packed)
+	}
+}
+
 // TestConfigValidate: every setting out of range is one error naming it.
 func TestConfigValidate(t *testing.T) {
 	tests := []struct {
@@ -262,6 +287,7 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *pretrain.Config) { c.MLMProbability = 1 }, "mlm_probability 1"},
 		{func(c *pretrain.Config) { c.VocabSize = 10 }, "vocab_size 10, want >= 16"},
 		{func(c *pretrain.Config) { c.OutputDir = "" }, "output directory"},
+		{func(c *pretrain.Config) { c.SegmentTokens = -1 }, "segment_tokens -1"},
 	}
 	if err := pretrain.DefaultConfig().Validate(); err != nil {
 		t.Errorf("DefaultConfig: %v", err)

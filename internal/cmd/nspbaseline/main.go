@@ -7,9 +7,9 @@
 // training and 2 for held-out) over lower-cased whitespace words, scores each pair by the IDF-weighted count of
 // the distinct words A and B share divided by sqrt(|A|·|B|+1), fits one threshold on the training pairs and
 // reports the accuracy of "is next when the score is above it" on the held-out pairs. With -pack N the sentences
-// of each document are first joined into segments of at most N words (a sentence longer than N stands alone), as
-// BERT packs its segments. Measured on 2026-12-07: held-out accuracy 0.671 with single sentences, 0.711 with
-// -pack 24, 0.713 with -pack 30.
+// of each document are first joined into segments of at most N words (data.PackSegments, which lossbook
+// pretrain --segment-tokens applies to tokens), as BERT packs its segments. Measured on 2026-12-07: held-out
+// accuracy 0.671 with single sentences, 0.711 with -pack 24, 0.713 with -pack 30.
 //
 // copy is the control: the default pre-training configuration (pretrain.DefaultConfig, fixed steps) on
 // documents of two sentences, a Brown sentence and the same sentence again, so that "is next" means "B is a copy
@@ -75,7 +75,7 @@ func overlap(pack int) error {
 	ids := map[string]int32{}
 	df := map[int32]float64{} // training sentences holding each word
 	sentences := 0.0
-	encode := func(docs [][]string, count bool) [][][]int32 {
+	encode := func(docs [][]string, count bool) ([][][]int32, error) {
 		out := make([][][]int32, len(docs))
 		for d, doc := range docs {
 			for _, s := range doc {
@@ -99,9 +99,19 @@ func overlap(pack int) error {
 				out[d] = append(out[d], sent)
 			}
 		}
-		return packDocs(out, pack)
+		if pack <= 0 {
+			return out, nil
+		}
+		return data.PackSegments(out, pack)
 	}
-	train, eval := encode(c.Train, true), encode(c.Eval, false)
+	train, err := encode(c.Train, true)
+	if err != nil {
+		return err
+	}
+	eval, err := encode(c.Eval, false)
+	if err != nil {
+		return err
+	}
 	trainPairs, err := data.NSPPairs(train, 1)
 	if err != nil {
 		return err
@@ -160,27 +170,6 @@ func overlap(pack int) error {
 }
 
 // packDocs joins each document's consecutive sentences into segments of at most n words (n <= 0: unchanged).
-func packDocs(docs [][][]int32, n int) [][][]int32 {
-	if n <= 0 {
-		return docs
-	}
-	out := make([][][]int32, len(docs))
-	for d, doc := range docs {
-		var cur []int32
-		for _, s := range doc {
-			if len(cur) > 0 && len(cur)+len(s) > n {
-				out[d] = append(out[d], cur)
-				cur = nil
-			}
-			cur = append(cur, s...)
-		}
-		if len(cur) > 0 {
-			out[d] = append(out[d], cur)
-		}
-	}
-	return out
-}
-
 func copyControl(dir string, steps int) error {
 	c, err := corpus()
 	if err != nil {
