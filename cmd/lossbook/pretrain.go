@@ -14,12 +14,13 @@ import (
 )
 
 const pretrainHead = `Usage: lossbook pretrain [--corpus brown] [--vocab N] [--layers N] [--dim N] [--heads N] [--seq N]
-                         [--steps N | --minutes M] [--loss-weighting fixed|uncertainty] [--out DIR] [--resume]
+                         [--segment-tokens N] [--steps N | --minutes M] [--loss-weighting fixed|uncertainty] [--out DIR] [--resume]
                          [flags]
 
 Pre-trains a tiny BERT with masked language modelling and next-sentence prediction (loss = MLM + NSP) on the
 Brown corpus, split by document: a WordPiece vocabulary trained on the training documents, NSP pairs from
-consecutive sentences of a document (half with a random sentence of another document), 15% of the tokens
+consecutive sentences of a document (half with a random sentence of another document; with --segment-tokens N,
+runs of whole sentences of up to N tokens, packed as BERT packs its segments), 15% of the tokens
 masked, AdamW with linear warmup and decay (no weight decay on biases and norms), gradient clipping. It writes
 the run directory --out (run.json, vocab.txt, checkpoint.bin, metrics.json), checkpointing as it goes; --resume
 continues an interrupted run from its checkpoint. It prints the held-out masked-token cross-entropy, perplexity

@@ -271,8 +271,9 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 		sched = training.LinearWithWarmup{WarmupSteps: cfg.WarmupSteps, TrainingSteps: cfg.MaxSteps}
 	}
 	metrics := Metrics{PaddingShare: train.PaddingShare(), TrainPairs: train.examples, Backend: lib.MustBackend().Name()}
+	var priorLosses []float64 // the resumed run's training losses, for a run that the time limit stops
 	if prev, err := readMetrics(dir); err == nil {
-		metrics.Evals, metrics.Minutes = prev.Evals, prev.Minutes
+		metrics.Evals, metrics.Minutes, priorLosses = prev.Evals, prev.Minutes, prev.Losses
 	}
 	model := &Model{Dir: dir, Config: cfg, Tokenizer: tok, Net: net}
 	start := time.Now()
@@ -306,8 +307,10 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 			return map[string]float64{"bleu": b.Score}, nil
 		}
 	}
+	var stepLosses []float64 // this call's losses: Train returns no Result when the time limit stops it
 	tcfg.OnStep = func(info training.StepInfo) error {
 		lastStep = info.Step
+		stepLosses = append(stepLosses, info.Loss)
 		if info.Eval != nil {
 			p := EvalPoint{Step: info.Step, Minutes: elapsed(), Loss: info.Eval["eval_loss"], BLEU: info.Eval["bleu"]}
 			metrics.Evals = append(metrics.Evals, p)
@@ -320,7 +323,7 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 			}
 		}
 		// Stop at the first step after a checkpoint once the time is up (the checkpoint of step-1 is written).
-		if cfg.MaxMinutes > 0 && time.Since(start).Minutes() >= cfg.MaxMinutes && (info.Step-1)%every == 0 {
+		if cfg.MaxMinutes > 0 && time.Since(start).Minutes() >= cfg.MaxMinutes && info.Step > 1 && (info.Step-1)%every == 0 {
 			return errTimeUp
 		}
 		return nil
@@ -334,7 +337,11 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 	if res != nil {
 		metrics.Steps, metrics.Losses = res.Steps, res.Losses
 	} else {
+		// Stopped by the time limit at the first step after the checkpoint of lastStep-1: keep the losses up to it.
 		metrics.Steps = lastStep - 1
+		if all := append(priorLosses, stepLosses...); len(all) >= metrics.Steps && len(priorLosses) <= metrics.Steps {
+			metrics.Losses = all[:metrics.Steps]
+		}
 	}
 	if err := writeJSONAtomic(filepath.Join(dir, MetricsFile), metrics); err != nil {
 		return nil, err

@@ -63,6 +63,30 @@ func TestTrainLoadTranslateEvaluate(t *testing.T) {
 	}
 }
 
+// TestTimeLimit: a run that --minutes stops keeps its step count and its training losses in metrics.json, and
+// resumes from there.
+func TestTimeLimit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	cfg := smokeConfig()
+	cfg.MaxMinutes, cfg.EvalSentences = 1e-4, 0 // 6 ms: the limit is up at the first checkpoint
+	m, err := translate.Train(context.Background(), cfg, dir, translate.Options{Progress: io.Discard, NoPlot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Metrics.Steps != cfg.CheckpointStep || len(m.Metrics.Losses) != m.Metrics.Steps {
+		t.Errorf("stopped run: %d steps, %d losses, want %d of each", m.Metrics.Steps, len(m.Metrics.Losses), cfg.CheckpointStep)
+	}
+	cfg.MaxMinutes = 0
+	more, err := translate.Train(context.Background(), cfg, dir, translate.Options{Progress: io.Discard, NoPlot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if more.Metrics.Steps != cfg.MaxSteps || len(more.Metrics.Losses) != cfg.MaxSteps || more.Metrics.Losses[0] != m.Metrics.Losses[0] {
+		t.Errorf("resumed run: %d steps, %d losses (first %v, was %v), want %d", more.Metrics.Steps, len(more.Metrics.Losses),
+			more.Metrics.Losses[:1], m.Metrics.Losses[:1], cfg.MaxSteps)
+	}
+}
+
 func TestDetokenize(t *testing.T) {
 	for in, want := range map[string]string{
 		"y la tierra .":       "y la tierra.",
