@@ -11,9 +11,10 @@ The model mirrors models.Seq2Seq: token + learned position embeddings, a layer n
 nn.TransformerEncoderLayer / nn.TransformerDecoderLayer blocks (ReLU, batch_first, norm_first as
 normalize_before), a final layer norm per side when pre-norm; the output layer tied to the target embeddings with
 a bias. Loss: cross_entropy(label_smoothing, ignore_index=-100, reduction='sum') / number of target tokens. AdamW
-(betas 0.9, 0.98; no decay on biases, norms) with fairseq's inverse_sqrt warmup. Initialisation is PyTorch's own
-(the Go side uses He for linear layers and a truncated normal of std 0.02 for the embeddings), so the two runs
-share everything but their random numbers.
+(betas 0.9, 0.98; no decay on biases, norms) with fairseq's inverse_sqrt warmup. Initialisation is PyTorch's own,
+with the embeddings drawn as the Go side draws them (truncated normal, std 0.02). Export and train the Go side with
+`--initializer torch` (PyTorch's nn.Linear default for its linear layers) and the two runs share everything but
+their random numbers; lossbook's default, He's initialisation, starts the linear weights 2.4 times larger.
 
 Command: /usr/bin/python3 scripts/peer_translate_torch.py DIR --steps 200 --threads 1
 """

@@ -137,6 +137,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"train", "translate", "--dim", "30", "--heads", "4"}, "train translate: d_model 30 and attention_heads 4"},
 		{[]string{"train", "translate", "--layers", "x"}, `train translate: invalid value "x" for flag -layers`},
 		{[]string{"train", "translate", "--minutes", "-1"}, "train translate: max_minutes -1"},
+		{[]string{"train", "translate", "--initializer", "xavier"}, `train translate: initializer "xavier", want he or torch`},
 		{[]string{"train", "translate", "extra"}, `train translate: unexpected arguments ["extra"]`},
 		{[]string{"train", "translate", "--resume", "--out", "/nonexistent/run"}, "train translate: --resume: /nonexistent/run holds no checkpoint"},
 		{[]string{"eval", "translate"}, "eval translate: missing --checkpoint DIR"},

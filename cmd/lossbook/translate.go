@@ -44,6 +44,7 @@ func trainTranslate(args []string, stdout, stderr io.Writer) error {
 	maxLen := fs.Int("max-len", def.MaxPositions, "longest source or target in tokens (max_position_embeddings); longer training pairs are left out")
 	maxTokens := fs.Int("max-tokens", def.MaxTokens, "tokens per batch (rows x padded length)")
 	evalSteps := fs.Int("eval-steps", def.EvalSteps, "evaluate (validation NLL and greedy BLEU) every this many steps")
+	initializer := fs.String("initializer", "he", "initial weights of the linear layers: he (GoMLX's default) or torch (PyTorch's nn.Linear default, as the peer script starts)")
 	export := fs.String("export", "", "write the vocabulary, the training batches and the short test verses for a peer (scripts/peer_translate_torch.py) to this folder, and do not train")
 	smoke := fs.Bool("smoke", os.Getenv("LOSSBOOK_SMOKE") != "", "tiny model and run (default from LOSSBOOK_SMOKE)")
 	head := "Usage: lossbook train translate [flags]\n\nTrains an encoder-decoder transformer from English to Spanish on the verse pairs (split by chapter)\nwith label-smoothed cross-entropy, and writes a run directory (--out)."
@@ -87,6 +88,9 @@ func trainTranslate(args []string, stdout, stderr io.Writer) error {
 		cfg.EvalSteps = *evalSteps
 	}
 	cfg.MaxMinutes, cfg.DataFile, cfg.Seed, cfg.LearningRate = *minutes, *dataFile, *seed, *lr
+	if *initializer != "he" {
+		cfg.Initializer = *initializer
+	}
 	if err := cfg.Validate(); err != nil {
 		return usagef("train translate", "%s", strings.TrimPrefix(err.Error(), "translate: "))
 	}

@@ -258,6 +258,22 @@ func (m Transformer) checkHidden(where string, hidden *Node) {
 // initialisation: BERT's initializer_range.
 const EmbeddingInitStddev = 0.02
 
+// TorchLinearInitializer returns PyTorch's default initialisation of nn.Linear's weight, for use as a context's
+// initializer (ctx.WithInitializer) where a model should start as its PyTorch twin does: a weight of shape
+// [fan_in, ...] is drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (kaiming_uniform_ with a = sqrt(5)), a standard
+// deviation of 1/sqrt(3 fan_in) against He's sqrt(2/fan_in), 2.4 times larger. Variables of rank 0 or 1 (biases)
+// start at zero, as GoMLX's default does: PyTorch draws nn.Linear's bias from the same uniform, but
+// nn.MultiheadAttention zeroes its own. The random numbers come from ctx.
+func TorchLinearInitializer(ctx *context.Context) context.VariableInitializer {
+	return func(g *Graph, shape shapes.Shape) *Node {
+		if !shape.DType.IsFloat() || shape.Rank() <= 1 {
+			return Zeros(g, shape)
+		}
+		bound := 1 / math.Sqrt(float64(shape.Dimensions[0])) // layers.Dense: [fan_in, outputs...]
+		return MulScalar(AddScalar(MulScalar(ctx.RandomUniform(g, shape), 2), -1), bound)
+	}
+}
+
 // TruncatedNormalInitializer returns a variable initializer drawing from a normal of mean 0 and standard
 // deviation stddev, truncated to [-2 stddev, 2 stddev] (TensorFlow's truncated_normal, which BERT uses; the
 // result's standard deviation is 0.88 stddev). Values outside are drawn again, four times (4.6% of draws fall

@@ -62,6 +62,7 @@ type Config struct {
 	Dropout        float64 `json:"dropout"`                 //
 	NormalizeFirst bool    `json:"normalize_before"`        // pre-norm (fairseq's name)
 	TieEmbeddings  bool    `json:"tie_word_embeddings"`     // output layer tied to the target embeddings
+	Initializer    string  `json:"initializer,omitempty"`   // linear layers' initial weights: "he" ("" too; GoMLX's default) or "torch" (PyTorch's nn.Linear default, models.TorchLinearInitializer)
 
 	LabelSmoothing float64 `json:"label_smoothing_factor"`                //
 	LearningRate   float64 `json:"learning_rate"`                         // peak rate
@@ -119,6 +120,8 @@ func (c Config) Validate() error {
 	case c.WarmupSteps < 0 || c.MaxSteps < 1 || c.MaxTokens < c.MaxPositions:
 		return fmt.Errorf("translate: warmup_steps %d (>= 0), max_steps %d (>= 1), max_tokens %d (>= max_position_embeddings %d)",
 			c.WarmupSteps, c.MaxSteps, c.MaxTokens, c.MaxPositions)
+	case c.Initializer != "" && c.Initializer != "he" && c.Initializer != "torch":
+		return fmt.Errorf("translate: initializer %q, want he or torch", c.Initializer)
 	case c.Scheduler != "inverse_sqrt" && c.Scheduler != "linear":
 		return fmt.Errorf("translate: lr_scheduler_type %q, want inverse_sqrt or linear", c.Scheduler)
 	case c.MaxMinutes < 0 || math.IsNaN(c.MaxMinutes) || math.IsInf(c.MaxMinutes, 0):
@@ -264,6 +267,9 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 	net := cfg.Net(tok.Vocab().Size())
 	gctx := gcontext.New()
 	gctx.SetParam(gcontext.ParamInitialSeed, int64(cfg.Seed))
+	if cfg.Initializer == "torch" {
+		gctx = gctx.WithInitializer(models.TorchLinearInitializer(gctx))
+	}
 	lossFn := func(ctx *gcontext.Context, b []*Node) (sum, count *Node) {
 		logits := net.Logits(ctx, net.Encode(ctx, b[0], b[1]), b[1], b[2])
 		return training.TrainingCrossEntropySumCount(ctx, logits, b[3], int(data.IgnoreIndex), -1,

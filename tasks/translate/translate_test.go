@@ -104,6 +104,7 @@ func TestConfigValidate(t *testing.T) {
 	bad := []func(*translate.Config){
 		func(c *translate.Config) { c.DModel = 30 },
 		func(c *translate.Config) { c.Scheduler = "cosine" },
+		func(c *translate.Config) { c.Initializer = "xavier" },
 		func(c *translate.Config) { c.LabelSmoothing = 1 },
 		func(c *translate.Config) { c.MaxSteps = 0 },
 		func(c *translate.Config) { c.Task = "textclass" },
