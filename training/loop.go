@@ -94,7 +94,8 @@ type Config struct {
 	PlotTitle string
 	// NoPlot skips the live loss curve (e.g. for several short runs in one notebook cell).
 	NoPlot bool
-	// OnStep, if set, is called after every step; an error stops Train and is returned.
+	// OnStep, if set, is called after every step; an error stops Train, which returns it with the Result so far
+	// (Steps, Losses, LRs and Evals through that step; the step is not checkpointed).
 	OnStep func(StepInfo) error
 }
 
@@ -334,7 +335,8 @@ func (l *loop) run() (*Result, error) {
 		l.progress.update(l.state.Step, info.Loss, info.LR, info.Eval, last || l.state.Early.Stopped)
 		if l.cfg.OnStep != nil {
 			if err := l.cfg.OnStep(info); err != nil {
-				return nil, fmt.Errorf("training: Train: OnStep at step %d: %w", l.state.Step, err)
+				l.res.Steps, l.res.Elapsed = l.state.Step, time.Since(start)
+				return l.res, fmt.Errorf("training: Train: OnStep at step %d: %w", l.state.Step, err)
 			}
 		}
 		if l.cfg.CheckpointPath != "" && (last || l.state.Early.Stopped ||

@@ -3,6 +3,7 @@ package training
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -477,5 +479,26 @@ func TestExtraLossesInEveryPath(t *testing.T) {
 			t.Errorf("%s: weights after step 1 %v, want the small ones (indices 1 and 2) zeroed by L1's per-step "+
 				"update", name, w)
 		}
+	}
+}
+
+// TestOnStepErrorKeepsResult: an error from OnStep stops Train, which returns it wrapped together with the Result
+// of the steps taken, the stopping step included.
+func TestOnStepErrorKeepsResult(t *testing.T) {
+	stop := errors.New("stop here")
+	var seen []float64
+	res, err := Train(lib.MustBackend(), context.New(), regularizedData(t), regularizedLoss, Config{Optimizer: NewSGD(0.05),
+		Steps: 10, Progress: io.Discard, OnStep: func(info StepInfo) error {
+			seen = append(seen, info.Loss)
+			if info.Step == 4 {
+				return stop
+			}
+			return nil
+		}})
+	if !errors.Is(err, stop) || !strings.Contains(err.Error(), "OnStep at step 4") {
+		t.Fatalf("error %v, want OnStep's, at step 4", err)
+	}
+	if res == nil || res.Steps != 4 || !slices.Equal(res.Losses, seen) || len(res.LRs) != 4 {
+		t.Fatalf("result %+v, want 4 steps with losses %v", res, seen)
 	}
 }

@@ -283,15 +283,13 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 		sched = training.LinearWithWarmup{WarmupSteps: cfg.WarmupSteps, TrainingSteps: cfg.MaxSteps}
 	}
 	metrics := Metrics{PaddingShare: train.PaddingShare(), TrainPairs: train.examples, Backend: lib.MustBackend().Name()}
-	var priorLosses []float64 // the resumed run's training losses, for a run that the time limit stops
 	if prev, err := readMetrics(dir); err == nil {
-		metrics.Evals, metrics.Minutes, priorLosses = prev.Evals, prev.Minutes, prev.Losses
+		metrics.Evals, metrics.Minutes = prev.Evals, prev.Minutes
 	}
 	model := &Model{Dir: dir, Config: cfg, Tokenizer: tok, Net: net}
 	start := time.Now()
 	priorMinutes := metrics.Minutes
 	elapsed := func() float64 { return priorMinutes + time.Since(start).Minutes() }
-	var lastStep int
 	errTimeUp := errors.New("time is up")
 	// With a time limit, checkpoint at least every timedCheckpointSteps steps, so that the run stops within that
 	// many steps of the limit (it stops at the first step after a checkpoint).
@@ -319,10 +317,7 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 			return map[string]float64{"bleu": b.Score}, nil
 		}
 	}
-	var stepLosses []float64 // this call's losses: Train returns no Result when the time limit stops it
 	tcfg.OnStep = func(info training.StepInfo) error {
-		lastStep = info.Step
-		stepLosses = append(stepLosses, info.Loss)
 		if info.Eval != nil {
 			p := EvalPoint{Step: info.Step, Minutes: elapsed(), Loss: info.Eval["eval_loss"], BLEU: info.Eval["bleu"]}
 			metrics.Evals = append(metrics.Evals, p)
@@ -346,14 +341,11 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 		return nil, err
 	}
 	metrics.Minutes = elapsed()
-	if res != nil {
-		metrics.Steps, metrics.Losses = res.Steps, res.Losses
-	} else {
-		// Stopped by the time limit at the first step after the checkpoint of lastStep-1: keep the losses up to it.
-		metrics.Steps = lastStep - 1
-		if all := append(priorLosses, stepLosses...); len(all) >= metrics.Steps && len(priorLosses) <= metrics.Steps {
-			metrics.Losses = all[:metrics.Steps]
-		}
+	metrics.Steps, metrics.Losses = res.Steps, res.Losses
+	if timeUp {
+		// Stopped at the first step after a checkpoint: keep what the checkpoint holds.
+		metrics.Steps--
+		metrics.Losses = metrics.Losses[:metrics.Steps]
 	}
 	if err := writeJSONAtomic(filepath.Join(dir, MetricsFile), metrics); err != nil {
 		return nil, err
