@@ -12,9 +12,13 @@ nn.TransformerEncoderLayer / nn.TransformerDecoderLayer blocks (ReLU, batch_firs
 normalize_before), a final layer norm per side when pre-norm; the output layer tied to the target embeddings with
 a bias. Loss: cross_entropy(label_smoothing, ignore_index=-100, reduction='sum') / number of target tokens. AdamW
 (betas 0.9, 0.98; no decay on biases, norms) with fairseq's inverse_sqrt warmup. Initialisation is PyTorch's own,
-with the embeddings drawn as the Go side draws them (truncated normal, std 0.02). Export and train the Go side with
-`--initializer torch` (PyTorch's nn.Linear default for its linear layers) and the two runs share everything but
-their random numbers; lossbook's default, He's initialisation, starts the linear weights 2.4 times larger.
+with the embeddings drawn as the Go side draws them (truncated normal, std 0.02). Train the Go side with
+`--initializer torch` (models.Seq2Seq.TorchInit: the attention's in_proj Xavier-uniform with zero biases, the other
+linear layers nn.Linear's default, weights and biases) and the two start from the same distributions; lossbook's
+default, He's initialisation, starts the linear weights 2.4 times larger. What still differs: the random numbers
+themselves (init, dropout, the order of the batches in each epoch) and the attention mask (-inf here, the lowest
+finite float in lossbook, which agree wherever a row has a real token). To compare over initialisations on the same
+data, vary --seed here and `--seed N --data-seed 1` on the Go side.
 
 Command: /usr/bin/python3 scripts/peer_translate_torch.py DIR --steps 200 --threads 1
 """

@@ -38,13 +38,14 @@ func trainTranslate(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "runs/translate", "run directory to write")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint")
 	dataFile := fs.String("data", "", "tab-separated pairs REF<TAB>ENGLISH<TAB>SPANISH instead of the KJV / Reina-Valera verses")
-	seed := fs.Uint64("seed", def.Seed, "seed of the split, the batches and the initialisation")
+	seed := fs.Uint64("seed", def.Seed, "seed of the initialisation and dropout, and of the data unless --data-seed is given")
+	dataSeed := fs.Uint64("data-seed", 0, "seed of the split, the batches and their order (Hugging Face's data_seed; 0: --seed)")
 	lr := fs.Float64("lr", def.LearningRate, "peak learning rate")
 	warmup := fs.Int("warmup", def.WarmupSteps, "warmup steps")
 	maxLen := fs.Int("max-len", def.MaxPositions, "longest source or target in tokens (max_position_embeddings); longer training pairs are left out")
 	maxTokens := fs.Int("max-tokens", def.MaxTokens, "tokens per batch (rows x padded length)")
 	evalSteps := fs.Int("eval-steps", def.EvalSteps, "evaluate (validation NLL and greedy BLEU) every this many steps")
-	initializer := fs.String("initializer", "he", "initial weights of the linear layers: he (GoMLX's default) or torch (PyTorch's nn.Linear default, as the peer script starts)")
+	initializer := fs.String("initializer", "he", "initial weights of the linear layers: he (GoMLX's default) or torch (as PyTorch's nn.Transformer starts them, as the peer script does)")
 	export := fs.String("export", "", "write the vocabulary, the training batches and the short test verses for a peer (scripts/peer_translate_torch.py) to this folder, and do not train")
 	smoke := fs.Bool("smoke", os.Getenv("LOSSBOOK_SMOKE") != "", "tiny model and run (default from LOSSBOOK_SMOKE)")
 	head := "Usage: lossbook train translate [flags]\n\nTrains an encoder-decoder transformer from English to Spanish on the verse pairs (split by chapter)\nwith label-smoothed cross-entropy, and writes a run directory (--out)."
@@ -87,7 +88,7 @@ func trainTranslate(args []string, stdout, stderr io.Writer) error {
 	if set["eval-steps"] || !*smoke {
 		cfg.EvalSteps = *evalSteps
 	}
-	cfg.MaxMinutes, cfg.DataFile, cfg.Seed, cfg.LearningRate = *minutes, *dataFile, *seed, *lr
+	cfg.MaxMinutes, cfg.DataFile, cfg.Seed, cfg.DataSeed, cfg.LearningRate = *minutes, *dataFile, *seed, *dataSeed, *lr
 	if *initializer != "he" {
 		cfg.Initializer = *initializer
 	}

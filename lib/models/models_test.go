@@ -349,35 +349,67 @@ func TestEmbeddingInit(t *testing.T) {
 	}
 }
 
-// TestTorchLinearInitializer: weights uniform within ±1/sqrt(fan_in) with PyTorch's standard deviation
-// 1/sqrt(3 fan_in) (to 3% on 16,384 draws, whose sampling error is 0.6%), biases zero.
-func TestTorchLinearInitializer(t *testing.T) {
+// TestTorchInit: with TorchInit a Seq2Seq's linear layers start as nn.Transformer's do. Each variable's values
+// lie within PyTorch's bound, and their standard deviation is the uniform's, bound/sqrt(3), to four times its
+// sampling error sqrt(0.2/n) (relative; 4% for the 128 output biases, 0.7% for 4,096 weights); zero where PyTorch
+// zeroes them. The layer norms and embeddings are
+// untouched by it. Without TorchInit the attention biases start at zero and the weights from He's normal, whose
+// std sqrt(2/d) is 2.4 times the torch value.
+func TestTorchInit(t *testing.T) {
+	const d, ffn = 64, 256
+	model := models.Seq2Seq{SourceVocabSize: 40, TargetVocabSize: 40, MaxLen: 8, Dim: d, NumHeads: 4, EncoderLayers: 1,
+		DecoderLayers: 1, FFNDim: ffn, TieOutput: true, DType: dtypes.Float64, TorchInit: true}
 	ctx := context.New()
 	ctx.SetParam(context.ParamInitialSeed, int64(3))
-	ctx = ctx.WithInitializer(models.TorchLinearInitializer(ctx))
-	w := ctx.VariableWithShape("w", shapes.Make(dtypes.Float64, 256, 64))
-	b := ctx.VariableWithShape("b", shapes.Make(dtypes.Float64, 64))
-	if err := ctx.InitializeVariables(lib.MustBackend(), nil); err != nil {
-		t.Fatal(err)
+	context.MustNewExec(lib.MustBackend(), ctx, func(ctx *context.Context, src, tgt *Node) *Node {
+		return model.Logits(ctx, model.Encode(ctx, src, nil), nil, tgt)
+	}).MustExec([][]int32{{1, 2, 3}}, [][]int32{{1, 4}})
+	xavier, linear := math.Sqrt(6.0/(4*d)), 1/math.Sqrt(d)
+	cases := []struct {
+		suffix string  // end of the variable's scope and name
+		bound  float64 // PyTorch's bound; 0 means all zero
+	}{
+		{"self_attention/query/weights", xavier},
+		{"cross_attention/key/weights", xavier},
+		{"attention/value/weights", xavier},
+		{"attention/query/biases", 0},
+		{"attention/output/weights", linear},
+		{"attention/output/biases", 0},
+		{"ffn/hidden/weights", linear},
+		{"ffn/hidden/biases", linear},
+		{"ffn/output/weights", 1 / math.Sqrt(ffn)},
+		{"ffn/output/biases", 1 / math.Sqrt(ffn)},
+		{"decoder/output/biases", 0}, // tied output layer: nn.Linear's bias zeroed, as the peer script does
 	}
-	ws, err := tensors.CopyFlatData[float64](w.MustValue())
-	if err != nil {
-		t.Fatal(err)
+	for _, c := range cases {
+		t.Run(c.suffix, func(t *testing.T) {
+			var values []float64
+			for v := range ctx.IterVariables() {
+				if strings.HasSuffix(strings.ReplaceAll(v.Scope(), "/dense", "")+"/"+v.Name(), c.suffix) { // layers.Dense's own scope
+					values = append(values, tensors.MustCopyFlatData[float64](v.MustValue())...)
+				}
+			}
+			if len(values) == 0 {
+				t.Fatalf("no variable ends in %s", c.suffix)
+			}
+			sum2 := 0.0
+			for _, x := range values {
+				if math.Abs(x) > c.bound {
+					t.Fatalf("value %g outside ±%g", x, c.bound)
+				}
+				sum2 += x * x
+			}
+			std, want := math.Sqrt(sum2/float64(len(values))), c.bound/math.Sqrt(3)
+			if tol := 4 * math.Sqrt(0.2/float64(len(values))) * want; math.Abs(std-want) > tol {
+				t.Errorf("std %.5f over %d values, want %.5f (bound %.5f / sqrt 3)", std, len(values), want, c.bound)
+			}
+		})
 	}
-	bound, sum2 := 1/math.Sqrt(256), 0.0
-	for _, x := range ws {
-		if math.Abs(x) > bound {
-			t.Fatalf("weight %g outside ±%g", x, bound)
-		}
-		sum2 += x * x
-	}
-	if std, want := math.Sqrt(sum2/float64(len(ws))), 1/math.Sqrt(3*256); math.Abs(std/want-1) > 0.03 {
-		t.Errorf("weights' standard deviation %g, want %g", std, want)
-	}
-	bs, _ := tensors.CopyFlatData[float64](b.MustValue())
-	for _, x := range bs {
-		if x != 0 {
-			t.Fatalf("bias %g, want 0", x)
+	for v := range ctx.IterVariables() {
+		if strings.Contains(v.Scope(), "norm") && v.Name() == "gain" {
+			if x := tensors.MustCopyFlatData[float64](v.MustValue())[0]; x != 1 {
+				t.Errorf("%s/%s starts at %g, want 1", v.Scope(), v.Name(), x)
+			}
 		}
 	}
 }

@@ -51,13 +51,14 @@ type Seq2Seq struct {
 	Dropout          float64      // Dropout on embeddings, attention weights and sub-block outputs, when training.
 	LayerNormEpsilon float64      // 0 means DefaultLayerNormEpsilon.
 	DType            dtypes.DType // Zero value means Float32.
+	TorchInit        bool         // Start the linear layers as nn.Transformer's do (see Transformer.TorchInit).
 }
 
 // encoder is the Transformer that reads the source.
 func (m Seq2Seq) encoder() Transformer {
 	return Transformer{VocabSize: m.SourceVocabSize, MaxLen: m.MaxLen, Dim: m.Dim, NumHeads: m.NumHeads,
 		NumLayers: m.EncoderLayers, FFNDim: m.FFNDim, Activation: m.Activation, NormFirst: m.NormFirst,
-		Dropout: m.Dropout, LayerNormEpsilon: m.LayerNormEpsilon, DType: m.DType}
+		Dropout: m.Dropout, LayerNormEpsilon: m.LayerNormEpsilon, DType: m.DType, TorchInit: m.TorchInit}
 }
 
 // block is the Transformer holding the decoder's shared settings (its helpers: layer norm, dropout, FFN).
@@ -270,7 +271,7 @@ func (m Seq2Seq) crossKV(lctx *context.Context, memory *Node) (k, v *Node) {
 // project is a linear layer to [batch, n, NumHeads, Dim/NumHeads].
 func (m Seq2Seq) project(ctx *context.Context, name string, x *Node) *Node {
 	batch, n := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
-	return Reshape(layers.Dense(ctx.In(name), x, true, m.Dim), batch, n, m.NumHeads, m.Dim/m.NumHeads)
+	return Reshape(dense(ctx, name, x, m.Dim, m.TorchInit, torchInProj), batch, n, m.NumHeads, m.Dim/m.NumHeads)
 }
 
 // attend is scaled dot-product attention of query [b, q, H, dh] over key, value [b, k, H, dh] with an additive
@@ -286,7 +287,7 @@ func (m Seq2Seq) attend(ctx *context.Context, query, key, value, bias *Node) *No
 	weights := m.block().dropout(ctx, Softmax(logits, -1))
 	out := DotGeneral(weights, []int{3}, []int{0, 1}, value, []int{1}, []int{0, 2}) // [b, H, q, dh]
 	out = Reshape(TransposeAllAxes(out, 0, 2, 1, 3), batch, q, m.Dim)
-	return layers.Dense(ctx.In("output"), out, true, m.Dim)
+	return dense(ctx, "output", out, m.Dim, m.TorchInit, torchOutProj)
 }
 
 // output is the final norm (pre-norm) and the output layer: [batch, n, TargetVocabSize].
@@ -296,7 +297,7 @@ func (m Seq2Seq) output(dctx *context.Context, x *Node) *Node {
 		x = t.layerNorm(dctx.In("final_norm"), x)
 	}
 	if !m.TieOutput {
-		return layers.Dense(dctx.In("output"), x, true, m.TargetVocabSize)
+		return dense(dctx, "output", x, m.TargetVocabSize, m.TorchInit, torchLinear)
 	}
 	g := x.Graph()
 	// The table embedTarget created (read without VariableWithShape, which would replace its initializer).

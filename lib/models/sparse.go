@@ -6,7 +6,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/layers"
 )
 
 // MLMLogitsAt is the sparse MLM head: it gathers the hidden states at the given positions first, then applies
@@ -37,7 +36,7 @@ func (m Transformer) MLMLogitsAt(ctx *context.Context, hidden, positions *Node) 
 	n := positions.Shape().Dimensions[0]
 	rows := Reshape(ConvertDType(positions, dtypes.Int32), n, 1)
 	picked := Gather(Reshape(hidden, batch*seq, m.Dim), rows, false) // [n, Dim]
-	return layers.Dense(ctx.In("mlm"), picked, true, m.VocabSize)
+	return dense(ctx, "mlm", picked, m.VocabSize, m.TorchInit, torchLinear)
 }
 
 // SparseMLMTargets lists the masked positions of a batch of MLM labels for MLMLogitsAt: positions[i] = b·seq + t

@@ -56,6 +56,13 @@ const DefaultLayerNormEpsilon = 1e-5
 // default: He), and layer norms start at gain 1, offset 0. (He's fan-in rule would give the tables std sqrt(2/rows):
 // 0.016 for 8,000 tokens but 0.96 for 2 segments, so the segment embedding would drown the token's.) Dropout applies
 // only when the context is training (GoMLX's ctx.IsTraining).
+//
+// TorchInit starts the linear layers as PyTorch starts its own, for comparisons with a PyTorch twin: the
+// attention's query, key and value projections as nn.MultiheadAttention's packed in_proj_weight (Xavier-uniform,
+// U(±sqrt(6/(4d)))) with zero biases, its output projection as nn.Linear's weight (U(±1/sqrt(d))) with a zero bias,
+// and every other linear layer (feed-forward, heads) as nn.Linear, weight and bias from U(±1/sqrt(fan_in))
+// (kaiming_uniform_ with a = sqrt(5)). He's default starts the weights 2.4 times larger (std sqrt(2/fan_in)
+// against 1/sqrt(3 fan_in)) and the biases at zero.
 type Transformer struct {
 	VocabSize        int          // Number of token ids; ids must be in [0, VocabSize).
 	MaxLen           int          // Longest sequence: the number of position embeddings.
@@ -70,6 +77,7 @@ type Transformer struct {
 	Dropout          float64      // Dropout rate on embeddings, attention weights and sub-block outputs.
 	LayerNormEpsilon float64      // Added to the variance in every layer norm; 0 means DefaultLayerNormEpsilon.
 	DType            dtypes.DType // Dtype of the variables and activations; the zero value means Float32.
+	TorchInit        bool         // Start the blocks' linear layers as PyTorch's do (see below) instead of from the context's initializer.
 }
 
 // Encode returns the encoder's hidden states for a batch of token sequences.
@@ -151,7 +159,7 @@ func (m Transformer) selfAttention(ctx *context.Context, x, bias *Node) *Node {
 	batch, seq := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	headDim := m.Dim / m.NumHeads
 	project := func(name string) *Node { // [batch, seq, heads, headDim]
-		return Reshape(layers.Dense(ctx.In(name), x, true, m.Dim), batch, seq, m.NumHeads, headDim)
+		return Reshape(dense(ctx, name, x, m.Dim, m.TorchInit, torchInProj), batch, seq, m.NumHeads, headDim)
 	}
 	query := MulScalar(project("query"), 1/math.Sqrt(float64(headDim)))
 	key, value := project("key"), project("value")
@@ -164,12 +172,12 @@ func (m Transformer) selfAttention(ctx *context.Context, x, bias *Node) *Node {
 	// out[b, h, q, d] = Σ_k weights[b, h, q, k]·value[b, k, h, d]
 	out := DotGeneral(weights, []int{3}, []int{0, 1}, value, []int{1}, []int{0, 2})
 	out = Reshape(TransposeAllAxes(out, 0, 2, 1, 3), batch, seq, m.Dim)
-	return layers.Dense(ctx.In("output"), out, true, m.Dim)
+	return dense(ctx, "output", out, m.Dim, m.TorchInit, torchOutProj)
 }
 
 // feedForward is the position-wise two-layer network.
 func (m Transformer) feedForward(ctx *context.Context, x *Node) *Node {
-	h := layers.Dense(ctx.In("hidden"), x, true, m.FFNDim)
+	h := dense(ctx, "hidden", x, m.FFNDim, m.TorchInit, torchLinear)
 	switch m.Activation {
 	case ReLU, "":
 		h = activations.Relu(h)
@@ -177,7 +185,7 @@ func (m Transformer) feedForward(ctx *context.Context, x *Node) *Node {
 		h = activations.Gelu(h)
 	}
 	h = m.dropout(ctx, h)
-	return layers.Dense(ctx.In("output"), h, true, m.Dim)
+	return dense(ctx, "output", h, m.Dim, m.TorchInit, torchLinear)
 }
 
 // MLMLogits returns the token-level head's logits over the vocabulary at every position: one linear layer
@@ -188,7 +196,7 @@ func (m Transformer) feedForward(ctx *context.Context, x *Node) *Node {
 // the masked positions only.
 func (m Transformer) MLMLogits(ctx *context.Context, hidden *Node) *Node {
 	m.checkHidden("MLMLogits", hidden)
-	return layers.Dense(ctx.In("mlm"), hidden, true, m.VocabSize)
+	return dense(ctx, "mlm", hidden, m.VocabSize, m.TorchInit, torchLinear)
 }
 
 // PooledLogits returns the classification head's logits from the first position ([CLS]): BERT's pooler
@@ -210,9 +218,9 @@ func (m Transformer) PooledLogits(ctx *context.Context, hidden *Node, numClasses
 	batch, seq := hidden.Shape().Dimensions[0], hidden.Shape().Dimensions[1]
 	rows := MulScalar(Iota(hidden.Graph(), shapes.Make(dtypes.Int32, batch, 1), 0), float64(seq))
 	first := Gather(Reshape(hidden, batch*seq, m.Dim), rows, true) // [batch, Dim]
-	pooled := Tanh(layers.Dense(ctx.In("pooler"), first, true, m.Dim))
+	pooled := Tanh(dense(ctx, "pooler", first, m.Dim, m.TorchInit, torchLinear))
 	pooled = m.dropout(ctx, pooled)
-	return layers.Dense(ctx.In("classifier"), pooled, true, numClasses)
+	return dense(ctx, "classifier", pooled, numClasses, m.TorchInit, torchLinear)
 }
 
 func (m Transformer) layerNorm(ctx *context.Context, x *Node) *Node {
@@ -258,20 +266,42 @@ func (m Transformer) checkHidden(where string, hidden *Node) {
 // initialisation: BERT's initializer_range.
 const EmbeddingInitStddev = 0.02
 
-// TorchLinearInitializer returns PyTorch's default initialisation of nn.Linear's weight, for use as a context's
-// initializer (ctx.WithInitializer) where a model should start as its PyTorch twin does: a weight of shape
-// [fan_in, ...] is drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (kaiming_uniform_ with a = sqrt(5)), a standard
-// deviation of 1/sqrt(3 fan_in) against He's sqrt(2/fan_in), 2.4 times larger. Variables of rank 0 or 1 (biases)
-// start at zero, as GoMLX's default does: PyTorch draws nn.Linear's bias from the same uniform, but
-// nn.MultiheadAttention zeroes its own. The random numbers come from ctx.
-func TorchLinearInitializer(ctx *context.Context) context.VariableInitializer {
-	return func(g *Graph, shape shapes.Shape) *Node {
-		if !shape.DType.IsFloat() || shape.Rank() <= 1 {
-			return Zeros(g, shape)
+// linearKind is which PyTorch layer a linear layer stands for, and so how it starts under TorchInit.
+type linearKind int
+
+const (
+	torchLinear  linearKind = iota // nn.Linear: weight and bias from U(±1/sqrt(fan_in)).
+	torchInProj                    // nn.MultiheadAttention's in_proj (query, key, value): Xavier-uniform, zero bias.
+	torchOutProj                   // nn.MultiheadAttention's out_proj: nn.Linear's weight, zero bias.
+)
+
+// dense is layers.Dense(ctx.In(name), x, true, outputs): weights [fan_in, outputs] and biases [outputs]. With
+// torchInit it starts as its PyTorch twin does (see Transformer.TorchInit); otherwise as the context's initializer
+// says. The random numbers come from ctx.
+func dense(ctx *context.Context, name string, x *Node, outputs int, torchInit bool, kind linearKind) *Node {
+	c := ctx.In(name)
+	if torchInit {
+		fanIn := x.Shape().Dimensions[x.Rank()-1]
+		weightBound, biasBound := 1/math.Sqrt(float64(fanIn)), 1/math.Sqrt(float64(fanIn))
+		switch kind {
+		case torchInProj:
+			// xavier_uniform_ on the packed [3d, d] in_proj_weight: fan_in d, fan_out 3d.
+			weightBound, biasBound = math.Sqrt(6/float64(fanIn+3*outputs)), 0
+		case torchOutProj:
+			biasBound = 0
 		}
-		bound := 1 / math.Sqrt(float64(shape.Dimensions[0])) // layers.Dense: [fan_in, outputs...]
-		return MulScalar(AddScalar(MulScalar(ctx.RandomUniform(g, shape), 2), -1), bound)
+		c = c.WithInitializer(func(g *Graph, shape shapes.Shape) *Node {
+			bound := weightBound
+			if shape.Rank() <= 1 {
+				bound = biasBound
+			}
+			if bound == 0 || !shape.DType.IsFloat() {
+				return Zeros(g, shape)
+			}
+			return MulScalar(AddScalar(MulScalar(ctx.RandomUniform(g, shape), 2), -1), bound)
+		})
 	}
+	return layers.Dense(c, x, true, outputs)
 }
 
 // TruncatedNormalInitializer returns a variable initializer drawing from a normal of mean 0 and standard

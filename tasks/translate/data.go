@@ -18,13 +18,13 @@ import (
 )
 
 // Splits are the verse pairs of one run: cut by chapter (data.SplitVersePairs, fractions 0.9, 0.05, 0.05, the
-// run's seed), so that no chapter, and so no verse's neighbours, is in two parts.
+// run's data seed), so that no chapter, and so no verse's neighbours, is in two parts.
 type Splits struct {
 	Train, Validation, Test []data.VersePair
 }
 
 // LoadSplits reads the verse pairs (cfg.DataFile, or the KJV/Reina-Valera pairs of lib/data when it is empty)
-// and splits them by chapter with cfg.Seed.
+// and splits them by chapter with the data seed (cfg.DataSeed, or cfg.Seed when it is 0).
 func LoadSplits(ctx context.Context, cfg Config) (*Splits, error) {
 	var pairs []data.VersePair
 	var err error
@@ -36,7 +36,7 @@ func LoadSplits(ctx context.Context, cfg Config) (*Splits, error) {
 	if err != nil {
 		return nil, err
 	}
-	parts, err := data.SplitVersePairs(pairs, cfg.Seed, 0.9, 0.05, 0.05)
+	parts, err := data.SplitVersePairs(pairs, cfg.dataSeed(), 0.9, 0.05, 0.05)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func Export(ctx context.Context, cfg Config, outDir string) error {
 	if err != nil {
 		return err
 	}
-	ds, err := newBatchDataset(encodePairs(tok, splits.Train), tok.Special(), cfg.MaxTokens, cfg.MaxPositions, cfg.Seed)
+	ds, err := newBatchDataset(encodePairs(tok, splits.Train), tok.Special(), cfg.MaxTokens, cfg.MaxPositions, cfg.dataSeed())
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,8 @@ type Config struct {
 	Task string `json:"task"` // always "translate" in run.json
 
 	DataFile string `json:"data_file,omitempty"` // tab-separated pairs (see ReadPairsFile); "" reads KJV/RV1909
-	Seed     uint64 `json:"seed"`                // split, vocabulary order of batches and initialisation
+	Seed     uint64 `json:"seed"`                // initialisation and dropout; the data's too when DataSeed is 0
+	DataSeed uint64 `json:"data_seed,omitempty"` // split, batches and their order; 0 means Seed (Hugging Face's data_seed)
 
 	VocabSize      int     `json:"vocab_size"`              // joint WordPiece vocabulary
 	EncoderLayers  int     `json:"encoder_layers"`          //
@@ -62,7 +63,7 @@ type Config struct {
 	Dropout        float64 `json:"dropout"`                 //
 	NormalizeFirst bool    `json:"normalize_before"`        // pre-norm (fairseq's name)
 	TieEmbeddings  bool    `json:"tie_word_embeddings"`     // output layer tied to the target embeddings
-	Initializer    string  `json:"initializer,omitempty"`   // linear layers' initial weights: "he" ("" too; GoMLX's default) or "torch" (PyTorch's nn.Linear default, models.TorchLinearInitializer)
+	Initializer    string  `json:"initializer,omitempty"`   // linear layers' initial weights: "he" ("" too; GoMLX's default) or "torch" (as nn.Transformer's start, models.Seq2Seq.TorchInit)
 
 	LabelSmoothing float64 `json:"label_smoothing_factor"`                //
 	LearningRate   float64 `json:"learning_rate"`                         // peak rate
@@ -138,7 +139,15 @@ func (c Config) Validate() error {
 func (c Config) Net(vocabSize int) models.Seq2Seq {
 	return models.Seq2Seq{SourceVocabSize: vocabSize, TargetVocabSize: vocabSize, MaxLen: c.MaxPositions, Dim: c.DModel,
 		NumHeads: c.Heads, EncoderLayers: c.EncoderLayers, DecoderLayers: c.DecoderLayers, FFNDim: c.FFNDim,
-		NormFirst: c.NormalizeFirst, TieOutput: c.TieEmbeddings, Dropout: c.Dropout}
+		NormFirst: c.NormalizeFirst, TieOutput: c.TieEmbeddings, Dropout: c.Dropout, TorchInit: c.Initializer == "torch"}
+}
+
+// dataSeed is the seed of the split, the batches and their order: DataSeed, or Seed when DataSeed is 0.
+func (c Config) dataSeed() uint64 {
+	if c.DataSeed != 0 {
+		return c.DataSeed
+	}
+	return c.Seed
 }
 
 // InverseSqrt is the schedule of "Attention Is All You Need" as fairseq's inverse_sqrt writes it: a linear
@@ -244,7 +253,7 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 		return nil, err
 	}
 	special := tok.Special()
-	train, err := newBatchDataset(encodePairs(tok, splits.Train), special, cfg.MaxTokens, cfg.MaxPositions, cfg.Seed)
+	train, err := newBatchDataset(encodePairs(tok, splits.Train), special, cfg.MaxTokens, cfg.MaxPositions, cfg.dataSeed())
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +263,7 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 	if len(evalSet) == 0 {
 		evalSet = splits.Validation[:min(len(splits.Validation), max(1, cfg.EvalSentences))]
 	}
-	valid, err := newBatchDataset(encodePairs(tok, evalSet), special, cfg.MaxTokens, cfg.MaxPositions, cfg.Seed)
+	valid, err := newBatchDataset(encodePairs(tok, evalSet), special, cfg.MaxTokens, cfg.MaxPositions, cfg.dataSeed())
 	if err != nil {
 		return nil, err
 	}
@@ -267,9 +276,6 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 	net := cfg.Net(tok.Vocab().Size())
 	gctx := gcontext.New()
 	gctx.SetParam(gcontext.ParamInitialSeed, int64(cfg.Seed))
-	if cfg.Initializer == "torch" {
-		gctx = gctx.WithInitializer(models.TorchLinearInitializer(gctx))
-	}
 	lossFn := func(ctx *gcontext.Context, b []*Node) (sum, count *Node) {
 		logits := net.Logits(ctx, net.Encode(ctx, b[0], b[1]), b[1], b[2])
 		return training.TrainingCrossEntropySumCount(ctx, logits, b[3], int(data.IgnoreIndex), -1,
@@ -298,7 +304,7 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 		every = min(every, timedCheckpointSteps)
 	}
 	tcfg := training.Config{Optimizer: opt, Schedule: sched, Steps: cfg.MaxSteps, BatchSize: 1, AccumulationSteps: cfg.Accumulation, Shuffle: true,
-		Seed: cfg.Seed, EvalData: valid, EvalBatchSize: 1, EvalEvery: cfg.EvalSteps,
+		Seed: cfg.dataSeed(), EvalData: valid, EvalBatchSize: 1, EvalEvery: cfg.EvalSteps,
 		CheckpointPath: filepath.Join(dir, CheckpointFile), CheckpointEvery: every,
 		Progress: opts.Progress, PlotTitle: "translation: label-smoothed CE (train), NLL (eval)", NoPlot: opts.NoPlot}
 	if cfg.EvalSentences > 0 {

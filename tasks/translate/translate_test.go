@@ -138,3 +138,32 @@ func TestExport(t *testing.T) {
 		t.Errorf("batches.jsonl: %d lines: %.200s", n, b)
 	}
 }
+
+// TestDataSeed: --data-seed fixes the split and the batches whatever --seed is (Hugging Face's data_seed), so
+// runs that differ only in their initialisation share their data; without it, --seed moves the split too.
+func TestDataSeed(t *testing.T) {
+	export := func(seed, dataSeed uint64) string {
+		cfg := smokeConfig()
+		cfg.Seed, cfg.DataSeed = seed, dataSeed
+		dir := t.TempDir()
+		if err := translate.Export(context.Background(), cfg, dir); err != nil {
+			t.Fatal(err)
+		}
+		var out string
+		for _, f := range []string{"vocab.txt", "batches.jsonl", "test_short.tsv"} {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out += string(b)
+		}
+		return out
+	}
+	base := export(1, 0)
+	if export(2, 1) != base {
+		t.Error("seed 2 with data seed 1: the vocabulary, batches or test verses differ from seed 1's")
+	}
+	if export(2, 0) == base {
+		t.Error("seed 2 without a data seed: the same data as seed 1; want another split")
+	}
+}
