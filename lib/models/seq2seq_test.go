@@ -1,9 +1,13 @@
 package models_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -168,5 +172,75 @@ func TestBeamOneEqualsGreedy(t *testing.T) {
 		if _, err := dec.Beam(sources, opts); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestSeq2SeqMatchesPyTorch loads the weights of the translate peer's PyTorch model (scripts/peer_translate_torch.py,
+// through testdata/gen_seq2seq.py) and compares the logits on a padded batch, in float64: the Go model and the
+// peer's compute the same function, so that their BLEU can differ only through training.
+func TestSeq2SeqMatchesPyTorch(t *testing.T) {
+	data, err := os.ReadFile("testdata/seq2seq.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gold struct {
+		TorchVersion string `json:"torch_version"`
+		Command      string
+		Cases        []struct {
+			Name   string
+			Vocab  int
+			Config struct {
+				Dim, MaxLen, NumHeads, FFNDim, Layers int
+				NormFirst, TieOutput                  bool
+			}
+			Source, Target [][]int32
+			SourceMask     [][]bool `json:"source_mask"`
+			Variables      map[string]struct {
+				Shape  []int
+				Values []float64
+			}
+			Logits []float64
+		}
+	}
+	if err := json.Unmarshal(data, &gold); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("golden values from torch %s (%s)", gold.TorchVersion, gold.Command)
+	for _, c := range gold.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			cfg := c.Config
+			model := models.Seq2Seq{SourceVocabSize: c.Vocab, TargetVocabSize: c.Vocab, MaxLen: cfg.MaxLen, Dim: cfg.Dim,
+				NumHeads: cfg.NumHeads, EncoderLayers: cfg.Layers, DecoderLayers: cfg.Layers, FFNDim: cfg.FFNDim,
+				NormFirst: cfg.NormFirst, TieOutput: cfg.TieOutput, DType: dtypes.Float64}
+			ctx := context.New()
+			for name, v := range c.Variables {
+				scope, base := path.Split(name)
+				ctx.InAbsPath(strings.TrimSuffix(scope, "/")).VariableWithValue(base, tensors.FromFlatDataAndDimensions(v.Values, v.Shape...))
+			}
+			logits := context.MustNewExec(lib.MustBackend(), ctx.Reuse(), func(ctx *context.Context, src, mask, tgt *Node) *Node {
+				return model.Logits(ctx, model.Encode(ctx, src, mask), mask, tgt)
+			}).MustExec(c.Source, c.SourceMask, c.Target)
+			got := tensors.MustCopyFlatData[float64](logits[0])
+			if len(got) != len(c.Logits) {
+				t.Fatalf("logits have %d values, PyTorch's %d", len(got), len(c.Logits))
+			}
+			worst := 0.0
+			for j := range got {
+				worst = max(worst, math.Abs(got[j]-c.Logits[j])/(1+math.Abs(c.Logits[j])))
+			}
+			if worst > 1e-12 {
+				t.Errorf("logits differ from PyTorch's by up to %.3g (relative), want <= 1e-12", worst)
+			}
+			t.Logf("logits: worst relative difference %.3g", worst)
+			var trainable int
+			for v := range ctx.IterVariables() {
+				if v.Trainable {
+					trainable++
+				}
+			}
+			if trainable != len(c.Variables) {
+				t.Errorf("model has %d trainable variables, PyTorch's %d: a variable was not loaded", trainable, len(c.Variables))
+			}
+		})
 	}
 }

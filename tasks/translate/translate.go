@@ -50,8 +50,8 @@ type Config struct {
 	Task string `json:"task"` // always "translate" in run.json
 
 	DataFile string `json:"data_file,omitempty"` // tab-separated pairs (see ReadPairsFile); "" reads KJV/RV1909
-	Seed     uint64 `json:"seed"`                // initialisation and dropout; the data's too when DataSeed is 0
-	DataSeed uint64 `json:"data_seed,omitempty"` // split, batches and their order; 0 means Seed (Hugging Face's data_seed)
+	Seed     uint64 `json:"seed"`                // initialisation, dropout and the order of the batches; the data's too when DataSeed is 0
+	DataSeed uint64 `json:"data_seed,omitempty"` // split, vocabulary and the batches (what an export holds); 0 means Seed
 
 	VocabSize      int     `json:"vocab_size"`              // joint WordPiece vocabulary
 	EncoderLayers  int     `json:"encoder_layers"`          //
@@ -142,7 +142,9 @@ func (c Config) Net(vocabSize int) models.Seq2Seq {
 		NormFirst: c.NormalizeFirst, TieOutput: c.TieEmbeddings, Dropout: c.Dropout, TorchInit: c.Initializer == "torch"}
 }
 
-// dataSeed is the seed of the split, the batches and their order: DataSeed, or Seed when DataSeed is 0.
+// dataSeed is the seed of the split and the batches: DataSeed, or Seed when DataSeed is 0. Unlike Hugging Face's
+// data_seed it leaves the order of the batches to Seed, as the peer script's --seed does with an export: runs that
+// differ in Seed alone differ as two peer runs with different seeds do (initialisation, dropout, order).
 func (c Config) dataSeed() uint64 {
 	if c.DataSeed != 0 {
 		return c.DataSeed
@@ -304,7 +306,7 @@ func Train(ctx context.Context, cfg Config, dir string, opts Options) (m *Model,
 		every = min(every, timedCheckpointSteps)
 	}
 	tcfg := training.Config{Optimizer: opt, Schedule: sched, Steps: cfg.MaxSteps, BatchSize: 1, AccumulationSteps: cfg.Accumulation, Shuffle: true,
-		Seed: cfg.dataSeed(), EvalData: valid, EvalBatchSize: 1, EvalEvery: cfg.EvalSteps,
+		Seed: cfg.Seed, EvalData: valid, EvalBatchSize: 1, EvalEvery: cfg.EvalSteps,
 		CheckpointPath: filepath.Join(dir, CheckpointFile), CheckpointEvery: every,
 		Progress: opts.Progress, PlotTitle: "translation: label-smoothed CE (train), NLL (eval)", NoPlot: opts.NoPlot}
 	if cfg.EvalSentences > 0 {

@@ -139,8 +139,8 @@ func TestExport(t *testing.T) {
 	}
 }
 
-// TestDataSeed: --data-seed fixes the split and the batches whatever --seed is (Hugging Face's data_seed), so
-// runs that differ only in their initialisation share their data; without it, --seed moves the split too.
+// TestDataSeed: --data-seed fixes the split, the vocabulary and the batches whatever --seed is, so that runs
+// differing only in --seed share their data; without it, --seed moves the split too.
 func TestDataSeed(t *testing.T) {
 	export := func(seed, dataSeed uint64) string {
 		cfg := smokeConfig()
