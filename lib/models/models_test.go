@@ -39,14 +39,59 @@ type golden struct {
 			Activation                                                       string
 			NormFirst, FinalNorm                                             bool
 		}
-		Tokens, Segments [][]int32
-		Mask             [][]bool
-		Variables        map[string]struct {
-			Shape  []int
-			Values []float64
-		}
+		Tokens, Segments    [][]int32
+		Mask                [][]bool
+		Variables           goldenVariables
 		Hidden, MLM, Pooled []float64
 	}
+}
+
+// goldenVariables are a PyTorch twin's weights under the GoMLX variable names ("/scope/.../name", Linear weights
+// transposed to [in, out]) that the testdata generators write.
+type goldenVariables map[string]struct {
+	Shape  []int
+	Values []float64
+}
+
+// load returns a new context holding the variables.
+func (vars goldenVariables) load() *context.Context {
+	ctx := context.New()
+	for name, v := range vars {
+		scope, base := path.Split(name)
+		ctx.InAbsPath(strings.TrimSuffix(scope, "/")).VariableWithValue(base, tensors.FromFlatDataAndDimensions(v.Values, v.Shape...))
+	}
+	return ctx
+}
+
+// checkAllUsed fails the test when the model, run in ctx, has another number of trainable variables than the twin:
+// then it created one that was not loaded.
+func (vars goldenVariables) checkAllUsed(t *testing.T, ctx *context.Context) {
+	t.Helper()
+	var trainable int
+	for v := range ctx.IterVariables() {
+		if v.Trainable {
+			trainable++
+		}
+	}
+	if trainable != len(vars) {
+		t.Errorf("model has %d trainable variables, PyTorch's twin %d: a variable was not loaded", trainable, len(vars))
+	}
+}
+
+// checkClose64 fails the test when got differs from PyTorch's want by more than close64 relative to 1+|want|.
+func checkClose64(t *testing.T, name string, got, want []float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s has %d values, PyTorch's %d", name, len(got), len(want))
+	}
+	worst := 0.0
+	for j := range got {
+		worst = max(worst, math.Abs(got[j]-want[j])/(1+math.Abs(want[j])))
+	}
+	if worst > close64 {
+		t.Errorf("%s differs from PyTorch by up to %.3g (relative), want <= %g", name, worst, close64)
+	}
+	t.Logf("%s: worst relative difference %.3g", name, worst)
 }
 
 // TestTransformerMatchesPyTorch loads PyTorch's weights into a context and compares the hidden states and
@@ -68,39 +113,15 @@ func TestTransformerMatchesPyTorch(t *testing.T) {
 				Dim: cfg.Dim, NumHeads: cfg.NumHeads, NumLayers: cfg.NumLayers, FFNDim: cfg.FFNDim,
 				Activation: models.Activation(cfg.Activation), NormFirst: cfg.NormFirst,
 				FinalNorm: cfg.FinalNorm, DType: dtypes.Float64}
-			ctx := context.New()
-			for name, v := range c.Variables {
-				scope, base := path.Split(name)
-				ctx.InAbsPath(strings.TrimSuffix(scope, "/")).VariableWithValue(base, tensors.FromFlatDataAndDimensions(v.Values, v.Shape...))
-			}
+			ctx := c.Variables.load()
 			outputs := context.MustNewExec(lib.MustBackend(), ctx.Reuse(), func(ctx *context.Context, tokens, segments, mask *Node) []*Node {
 				hidden := model.Encode(ctx, tokens, segments, mask)
 				return []*Node{hidden, model.MLMLogits(ctx, hidden), model.PooledLogits(ctx, hidden, 2)}
 			}).MustExec(c.Tokens, c.Segments, c.Mask)
 			for i, want := range [][]float64{c.Hidden, c.MLM, c.Pooled} {
-				got := tensors.MustCopyFlatData[float64](outputs[i])
-				name := []string{"hidden", "mlm", "pooled"}[i]
-				if len(got) != len(want) {
-					t.Fatalf("%s has %d values, PyTorch's %d", name, len(got), len(want))
-				}
-				worst := 0.0
-				for j := range got {
-					worst = max(worst, math.Abs(got[j]-want[j])/(1+math.Abs(want[j])))
-				}
-				if worst > close64 {
-					t.Errorf("%s differs from PyTorch by up to %.3g (relative), want <= %g", name, worst, close64)
-				}
-				t.Logf("%s: worst relative difference %.3g", name, worst)
+				checkClose64(t, []string{"hidden", "mlm", "pooled"}[i], tensors.MustCopyFlatData[float64](outputs[i]), want)
 			}
-			var trainable int
-			for v := range ctx.IterVariables() {
-				if v.Trainable {
-					trainable++
-				}
-			}
-			if trainable != len(c.Variables) {
-				t.Errorf("model has %d trainable variables, PyTorch's twin %d: a variable was not loaded", trainable, len(c.Variables))
-			}
+			c.Variables.checkAllUsed(t, ctx)
 		})
 	}
 }

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -195,11 +193,8 @@ func TestSeq2SeqMatchesPyTorch(t *testing.T) {
 			}
 			Source, Target [][]int32
 			SourceMask     [][]bool `json:"source_mask"`
-			Variables      map[string]struct {
-				Shape  []int
-				Values []float64
-			}
-			Logits []float64
+			Variables      goldenVariables
+			Logits         []float64
 		}
 	}
 	if err := json.Unmarshal(data, &gold); err != nil {
@@ -212,35 +207,12 @@ func TestSeq2SeqMatchesPyTorch(t *testing.T) {
 			model := models.Seq2Seq{SourceVocabSize: c.Vocab, TargetVocabSize: c.Vocab, MaxLen: cfg.MaxLen, Dim: cfg.Dim,
 				NumHeads: cfg.NumHeads, EncoderLayers: cfg.Layers, DecoderLayers: cfg.Layers, FFNDim: cfg.FFNDim,
 				NormFirst: cfg.NormFirst, TieOutput: cfg.TieOutput, DType: dtypes.Float64}
-			ctx := context.New()
-			for name, v := range c.Variables {
-				scope, base := path.Split(name)
-				ctx.InAbsPath(strings.TrimSuffix(scope, "/")).VariableWithValue(base, tensors.FromFlatDataAndDimensions(v.Values, v.Shape...))
-			}
+			ctx := c.Variables.load()
 			logits := context.MustNewExec(lib.MustBackend(), ctx.Reuse(), func(ctx *context.Context, src, mask, tgt *Node) *Node {
 				return model.Logits(ctx, model.Encode(ctx, src, mask), mask, tgt)
 			}).MustExec(c.Source, c.SourceMask, c.Target)
-			got := tensors.MustCopyFlatData[float64](logits[0])
-			if len(got) != len(c.Logits) {
-				t.Fatalf("logits have %d values, PyTorch's %d", len(got), len(c.Logits))
-			}
-			worst := 0.0
-			for j := range got {
-				worst = max(worst, math.Abs(got[j]-c.Logits[j])/(1+math.Abs(c.Logits[j])))
-			}
-			if worst > 1e-12 {
-				t.Errorf("logits differ from PyTorch's by up to %.3g (relative), want <= 1e-12", worst)
-			}
-			t.Logf("logits: worst relative difference %.3g", worst)
-			var trainable int
-			for v := range ctx.IterVariables() {
-				if v.Trainable {
-					trainable++
-				}
-			}
-			if trainable != len(c.Variables) {
-				t.Errorf("model has %d trainable variables, PyTorch's %d: a variable was not loaded", trainable, len(c.Variables))
-			}
+			checkClose64(t, "logits", tensors.MustCopyFlatData[float64](logits[0]), c.Logits)
+			c.Variables.checkAllUsed(t, ctx)
 		})
 	}
 }

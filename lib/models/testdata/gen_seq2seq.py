@@ -23,61 +23,44 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "seq2seq.json")
 PEER = os.path.join(HERE, "..", "..", "..", "scripts", "peer_translate_torch.py")
 
-spec = importlib.util.spec_from_file_location("peer_translate_torch", PEER)
-peer = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(peer)
+
+def load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+peer = load("peer_translate_torch", PEER)
+gt = load("gen_transformer", os.path.join(HERE, "gen_transformer.py"))  # its writers of GoMLX variables
 
 
 def variables(model, pre, tied):
     """The peer's weights under models.Seq2Seq's GoMLX variable names, Linear weights transposed to [in, out]."""
     out = {}
-
-    def put(name, t):
-        out[name] = {"shape": list(t.shape), "values": t.detach().reshape(-1).tolist()}
-
-    def dense(scope, w, b):
-        put(scope + "/dense/weights", w.t())
-        put(scope + "/dense/biases", b)
-
-    def norm(scope, ln):
-        put(scope + "/layer_normalization/gain", ln.weight)
-        put(scope + "/layer_normalization/offset", ln.bias)
-
-    def attention(scope, mha):
-        d = mha.embed_dim
-        w, b = mha.in_proj_weight, mha.in_proj_bias
-        for j, name in enumerate(["query", "key", "value"]):
-            dense(scope + "/" + name, w[j * d:(j + 1) * d], b[j * d:(j + 1) * d])
-        dense(scope + "/output", mha.out_proj.weight, mha.out_proj.bias)
-
     for side, tok, pos, ln in (("/encoder", model.src_tok, model.src_pos, model.src_norm),
                                ("/decoder", model.tgt_tok, model.tgt_pos, model.tgt_norm)):
-        put(side + "/token_embeddings/embeddings", tok.weight)
-        put(side + "/position_embeddings/embeddings", pos.weight)
-        norm(side + "/embeddings_norm", ln)
+        gt.put(out, side + "/token_embeddings/embeddings", tok.weight)
+        gt.put(out, side + "/position_embeddings/embeddings", pos.weight)
+        gt.norm(out, side + "/embeddings_norm", ln)
     for i, layer in enumerate(model.encoder):
-        p = "/encoder/layer_%d" % i
-        attention(p + "/attention", layer.self_attn)
-        norm(p + "/attention_norm", layer.norm1)
-        dense(p + "/ffn/hidden", layer.linear1.weight, layer.linear1.bias)
-        dense(p + "/ffn/output", layer.linear2.weight, layer.linear2.bias)
-        norm(p + "/ffn_norm", layer.norm2)
+        gt.encoder_layer(out, "/encoder/layer_%d" % i, layer)
     for i, layer in enumerate(model.decoder):
         p = "/decoder/layer_%d" % i
-        attention(p + "/self_attention", layer.self_attn)
-        norm(p + "/self_attention_norm", layer.norm1)
-        attention(p + "/cross_attention", layer.multihead_attn)
-        norm(p + "/cross_attention_norm", layer.norm2)
-        dense(p + "/ffn/hidden", layer.linear1.weight, layer.linear1.bias)
-        dense(p + "/ffn/output", layer.linear2.weight, layer.linear2.bias)
-        norm(p + "/ffn_norm", layer.norm3)
+        gt.attention(out, p + "/self_attention", layer.self_attn)
+        gt.norm(out, p + "/self_attention_norm", layer.norm1)
+        gt.attention(out, p + "/cross_attention", layer.multihead_attn)
+        gt.norm(out, p + "/cross_attention_norm", layer.norm2)
+        gt.dense(out, p + "/ffn/hidden", layer.linear1.weight, layer.linear1.bias)
+        gt.dense(out, p + "/ffn/output", layer.linear2.weight, layer.linear2.bias)
+        gt.norm(out, p + "/ffn_norm", layer.norm3)
     if pre:
-        norm("/encoder/final_norm", model.enc_final)
-        norm("/decoder/final_norm", model.dec_final)
+        gt.norm(out, "/encoder/final_norm", model.enc_final)
+        gt.norm(out, "/decoder/final_norm", model.dec_final)
     if tied:
-        put("/decoder/output/biases", model.out.bias)
+        gt.put(out, "/decoder/output/biases", model.out.bias)
     else:
-        dense("/decoder/output", model.out.weight, model.out.bias)
+        gt.dense(out, "/decoder/output", model.out.weight, model.out.bias)
     return out
 
 

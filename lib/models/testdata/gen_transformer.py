@@ -20,6 +20,40 @@ COMMAND = "/usr/bin/python3 lib/models/testdata/gen_transformer.py"
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "transformer.json")
 
 
+# Writers of GoMLX variables into out (name -> shape and flat values), shared with gen_seq2seq.py.
+def put(out, name, t):
+    out[name] = {"shape": list(t.shape), "values": t.detach().reshape(-1).tolist()}
+
+
+def dense(out, scope, linear_w, linear_b):
+    """A layers.Dense under scope: the Linear's weight transposed to [in, out], and its bias."""
+    put(out, scope + "/dense/weights", linear_w.t())
+    put(out, scope + "/dense/biases", linear_b)
+
+
+def norm(out, scope, ln):
+    put(out, scope + "/layer_normalization/gain", ln.weight)
+    put(out, scope + "/layer_normalization/offset", ln.bias)
+
+
+def attention(out, scope, mha):
+    """nn.MultiheadAttention as models' query, key, value and output Dense layers (in_proj split in three)."""
+    d = mha.embed_dim
+    w, b = mha.in_proj_weight, mha.in_proj_bias
+    for j, name in enumerate(["query", "key", "value"]):
+        dense(out, scope + "/" + name, w[j * d:(j + 1) * d], b[j * d:(j + 1) * d])
+    dense(out, scope + "/output", mha.out_proj.weight, mha.out_proj.bias)
+
+
+def encoder_layer(out, scope, layer):
+    """nn.TransformerEncoderLayer as one of models.Transformer's blocks."""
+    attention(out, scope + "/attention", layer.self_attn)
+    norm(out, scope + "/attention_norm", layer.norm1)
+    dense(out, scope + "/ffn/hidden", layer.linear1.weight, layer.linear1.bias)
+    dense(out, scope + "/ffn/output", layer.linear2.weight, layer.linear2.bias)
+    norm(out, scope + "/ffn_norm", layer.norm2)
+
+
 class Twin(nn.Module):
     def __init__(self, cfg):
         super().__init__()
@@ -51,38 +85,17 @@ class Twin(nn.Module):
     def variables(self):
         """Weights under models.Transformer's GoMLX variable names, Linear weights transposed to [in, out]."""
         out = {}
-
-        def put(name, t):
-            out[name] = {"shape": list(t.shape), "values": t.detach().reshape(-1).tolist()}
-
-        def dense(scope, linear_w, linear_b):
-            put(scope + "/dense/weights", linear_w.t())
-            put(scope + "/dense/biases", linear_b)
-
-        def norm(scope, ln):
-            put(scope + "/layer_normalization/gain", ln.weight)
-            put(scope + "/layer_normalization/offset", ln.bias)
-
-        put("/token_embeddings/embeddings", self.tok.weight)
-        put("/position_embeddings/embeddings", self.pos.weight)
-        put("/segment_embeddings/embeddings", self.seg.weight)
-        norm("/embeddings_norm", self.norm)
+        put(out, "/token_embeddings/embeddings", self.tok.weight)
+        put(out, "/position_embeddings/embeddings", self.pos.weight)
+        put(out, "/segment_embeddings/embeddings", self.seg.weight)
+        norm(out, "/embeddings_norm", self.norm)
         for i, layer in enumerate(self.layers):
-            p = "/layer_%d" % i
-            d = layer.self_attn.embed_dim
-            w, b = layer.self_attn.in_proj_weight, layer.self_attn.in_proj_bias
-            for j, name in enumerate(["query", "key", "value"]):
-                dense(p + "/attention/" + name, w[j * d:(j + 1) * d], b[j * d:(j + 1) * d])
-            dense(p + "/attention/output", layer.self_attn.out_proj.weight, layer.self_attn.out_proj.bias)
-            norm(p + "/attention_norm", layer.norm1)
-            dense(p + "/ffn/hidden", layer.linear1.weight, layer.linear1.bias)
-            dense(p + "/ffn/output", layer.linear2.weight, layer.linear2.bias)
-            norm(p + "/ffn_norm", layer.norm2)
+            encoder_layer(out, "/layer_%d" % i, layer)
         if self.final is not None:
-            norm("/final_norm", self.final)
-        dense("/mlm", self.mlm.weight, self.mlm.bias)
-        dense("/pooler", self.pooler.weight, self.pooler.bias)
-        dense("/classifier", self.classifier.weight, self.classifier.bias)
+            norm(out, "/final_norm", self.final)
+        dense(out, "/mlm", self.mlm.weight, self.mlm.bias)
+        dense(out, "/pooler", self.pooler.weight, self.pooler.bias)
+        dense(out, "/classifier", self.classifier.weight, self.classifier.bias)
         return out
 
 
