@@ -28,11 +28,29 @@ const (
 	exact   = 0
 )
 
+// readGolden reads a golden file of testdata (written by a gen_*.py there) into v and logs its provenance.
+func readGolden(t *testing.T, file string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var head struct {
+		TorchVersion string `json:"torch_version"`
+		Command      string
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("golden values from torch %s (%s)", head.TorchVersion, head.Command)
+}
+
 // golden is testdata/transformer.json, written by testdata/gen_transformer.py.
 type golden struct {
-	TorchVersion string `json:"torch_version"`
-	Command      string
-	Cases        []struct {
+	Cases []struct {
 		Name   string
 		Config struct {
 			VocabSize, MaxLen, NumSegments, Dim, NumHeads, NumLayers, FFNDim int
@@ -97,15 +115,8 @@ func checkClose64(t *testing.T, name string, got, want []float64) {
 // TestTransformerMatchesPyTorch loads PyTorch's weights into a context and compares the hidden states and
 // both heads' logits with PyTorch's, in float64.
 func TestTransformerMatchesPyTorch(t *testing.T) {
-	data, err := os.ReadFile("testdata/transformer.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var gold golden
-	if err := json.Unmarshal(data, &gold); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("golden values from torch %s (%s)", gold.TorchVersion, gold.Command)
+	readGolden(t, "testdata/transformer.json", &gold)
 	for _, c := range gold.Cases {
 		t.Run(c.Name, func(t *testing.T) {
 			cfg := c.Config

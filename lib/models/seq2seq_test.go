@@ -1,10 +1,8 @@
 package models_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"testing"
 
@@ -177,14 +175,8 @@ func TestBeamOneEqualsGreedy(t *testing.T) {
 // through testdata/gen_seq2seq.py) and compares the logits on a padded batch, in float64: the Go model and the
 // peer's compute the same function, so that their BLEU can differ only through training.
 func TestSeq2SeqMatchesPyTorch(t *testing.T) {
-	data, err := os.ReadFile("testdata/seq2seq.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var gold struct {
-		TorchVersion string `json:"torch_version"`
-		Command      string
-		Cases        []struct {
+		Cases []struct {
 			Name   string
 			Vocab  int
 			Config struct {
@@ -197,10 +189,7 @@ func TestSeq2SeqMatchesPyTorch(t *testing.T) {
 			Logits         []float64
 		}
 	}
-	if err := json.Unmarshal(data, &gold); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("golden values from torch %s (%s)", gold.TorchVersion, gold.Command)
+	readGolden(t, "testdata/seq2seq.json", &gold)
 	for _, c := range gold.Cases {
 		t.Run(c.Name, func(t *testing.T) {
 			cfg := c.Config

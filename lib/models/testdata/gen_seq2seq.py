@@ -10,9 +10,7 @@ and compares, so that the Go model and the peer's are the same function.
 Run from the repository root:
     /usr/bin/python3 lib/models/testdata/gen_seq2seq.py
 """
-import datetime
 import importlib.util
-import json
 import os
 
 import torch
@@ -99,13 +97,7 @@ def main():
         case("post-norm, untied", 2, pre=False, tied=False),
         case("one layer, four heads, pre-norm, untied", 3, pre=True, tied=False, layers=1, heads=4),
     ]
-    doc = {"torch_version": torch.__version__, "command": COMMAND, "date": datetime.date.today().isoformat(),
-           "dtype": "float64", "cases": cases}
-    tmp = OUT + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(doc, f)
-    os.replace(tmp, OUT)
-    print("wrote", OUT)
+    gt.write(OUT, COMMAND, cases)
 
 
 if __name__ == "__main__":

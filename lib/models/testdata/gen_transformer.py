@@ -133,18 +133,23 @@ def main():
         case("one layer, four heads", 3, NumLayers=1, NumHeads=4),
         case("pre-norm gelu, final norm", 4, Activation="gelu", NormFirst=True, FinalNorm=True),
     ]
+    write(OUT, COMMAND, cases)
+
+
+def write(path, command, cases):
+    """Writes the golden file (temp file, then rename) with its provenance: torch version, command, date."""
     doc = {
         "torch_version": torch.__version__,
-        "command": COMMAND,
+        "command": command,
         "date": datetime.date.today().isoformat(),
         "dtype": "float64",
         "cases": cases,
     }
-    tmp = OUT + ".tmp"
+    tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(doc, f)
-    os.replace(tmp, OUT)
-    print("wrote", OUT)
+    os.replace(tmp, path)
+    print("wrote", path)
 
 
 if __name__ == "__main__":
