@@ -445,3 +445,61 @@ func TestTorchInit(t *testing.T) {
 		}
 	}
 }
+
+// TestBERTInitializer: under BERTInitializer every linear layer's weights come from a normal of std 0.02 truncated
+// at ±0.04 (whose standard deviation is 0.8796·0.02), every bias starts at zero, and the layer norms keep gain 1
+// and offset 0.
+func TestBERTInitializer(t *testing.T) {
+	const std = 0.02
+	model := models.Transformer{VocabSize: 50, MaxLen: 8, NumSegments: 2, Dim: 64, NumHeads: 4, NumLayers: 2, FFNDim: 256,
+		Activation: models.GELU, NormFirst: true, FinalNorm: true, DType: dtypes.Float64}
+	root := context.New()
+	root.SetParam(context.ParamInitialSeed, int64(5))
+	ctx := root.WithInitializer(models.BERTInitializer(root, std))
+	context.MustNewExec(lib.MustBackend(), ctx, func(ctx *context.Context, tokens *Node) *Node {
+		hidden := model.Encode(ctx, tokens, nil, nil)
+		return Add(ReduceAllSum(model.MLMLogits(ctx, hidden)), ReduceAllSum(model.PooledLogits(ctx, hidden, 2)))
+	}).MustExec([][]int32{{1, 2, 3}})
+	var weights []float64
+	checked := 0
+	for v := range ctx.IterVariables() {
+		if v.Shape().DType != dtypes.Float64 {
+			continue // the context's random-number state
+		}
+		values := tensors.MustCopyFlatData[float64](v.MustValue())
+		name := v.Scope() + "/" + v.Name()
+		switch {
+		case strings.Contains(name, "embeddings"):
+			continue // BERT's tables, tested with the encoder
+		case v.Name() == "weights":
+			weights = append(weights, values...)
+		case v.Name() == "biases" || v.Name() == "offset" || v.Name() == "gain":
+			want := 0.0
+			if v.Name() == "gain" {
+				want = 1
+			}
+			for _, x := range values {
+				if x != want {
+					t.Fatalf("%s starts with %g, want %g", name, x, want)
+				}
+			}
+		default:
+			t.Fatalf("unexpected variable %s", name)
+		}
+		checked++
+	}
+	if checked < 30 || len(weights) < 100000 {
+		t.Fatalf("checked %d variables with %d weights: the model should have more", checked, len(weights))
+	}
+	sum2 := 0.0
+	for _, x := range weights {
+		if math.Abs(x) > 2*std {
+			t.Fatalf("weight %g outside ±%g", x, 2*std)
+		}
+		sum2 += x * x
+	}
+	got, want := math.Sqrt(sum2/float64(len(weights))), 0.8796*std
+	if tol := 4 * math.Sqrt(0.35/float64(len(weights))) * want; math.Abs(got-want) > tol {
+		t.Errorf("weights' std %.6f over %d values, want %.6f ± %.6f", got, len(weights), want, tol)
+	}
+}

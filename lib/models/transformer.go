@@ -304,6 +304,22 @@ func dense(ctx *context.Context, name string, x *Node, outputs int, torchInit bo
 	return layers.Dense(c, x, true, outputs)
 }
 
+// BERTInitializer returns the variable initializer BERT starts its linear layers with: weights (rank 2 and up)
+// from TruncatedNormalInitializer(ctx, stddev), biases and other rank-0 and rank-1 variables at zero. With stddev
+// EmbeddingInitStddev (0.02) it is Hugging Face's BertPreTrainedModel._init_weights for nn.Linear (which draws an
+// untruncated normal; TensorFlow's BERT truncates, as this does). Set it as the context's initializer
+// (ctx.WithInitializer) before a Transformer creates its variables; layer norms keep gain 1 and offset 0, and the
+// embedding tables start as BERT's either way.
+func BERTInitializer(ctx *context.Context, stddev float64) context.VariableInitializer {
+	normal := TruncatedNormalInitializer(ctx, stddev)
+	return func(g *Graph, shape shapes.Shape) *Node {
+		if shape.Rank() < 2 {
+			return Zeros(g, shape)
+		}
+		return normal(g, shape)
+	}
+}
+
 // TruncatedNormalInitializer returns a variable initializer drawing from a normal of mean 0 and standard
 // deviation stddev, truncated to [-2 stddev, 2 stddev] (TensorFlow's truncated_normal, which BERT uses; the
 // result's standard deviation is 0.88 stddev). Values outside are drawn again, four times (4.6% of draws fall

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -288,6 +289,8 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *pretrain.Config) { c.VocabSize = 10 }, "vocab_size 10, want >= 16"},
 		{func(c *pretrain.Config) { c.OutputDir = "" }, "output directory"},
 		{func(c *pretrain.Config) { c.SegmentTokens = -1 }, "segment_tokens -1"},
+		{func(c *pretrain.Config) { c.Initializer = "xavier" }, `initializer "xavier", want he, bert or torch`},
+		{func(c *pretrain.Config) { c.InitializerRange = -0.02 }, "initializer_range -0.02"},
 	}
 	if err := pretrain.DefaultConfig().Validate(); err != nil {
 		t.Errorf("DefaultConfig: %v", err)
@@ -396,4 +399,66 @@ func TestMinutesStopsCleanly(t *testing.T) {
 		t.Errorf("Load after a timed run: %v", err)
 	}
 	t.Logf("%d of %d planned steps in %.1f s", met.Steps, m.Config.MaxSteps, met.Seconds)
+}
+
+// TestDupeFactor: dupe_factor N pairs the training segments N times. Round one is the pairing of dupe_factor 1 (and
+// 0); every round gives one pair for each segment with a successor, keeps IsNext pairs true to the documents, and
+// draws its own random Bs. Train reports N times the pairs and records the setting in run.json.
+func TestDupeFactor(t *testing.T) {
+	var docs [][][]int32
+	for d := range 6 {
+		var doc [][]int32
+		for s := range 10 {
+			doc = append(doc, []int32{int32(10 + 100*d + s), int32(11 + 100*d + s)})
+		}
+		docs = append(docs, doc)
+	}
+	cfg := pretrain.DefaultConfig()
+	pairs := map[int][]data.NSPExample{}
+	for _, n := range []int{0, 1, 3} {
+		cfg.DupeFactor = n
+		p, err := pretrain.TrainPairs(cfg, docs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pairs[n] = p
+	}
+	once, err := data.NSPPairs(docs, cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(pairs[0], once) || !reflect.DeepEqual(pairs[1], once) {
+		t.Fatalf("dupe_factor 0 and 1 should give data.NSPPairs(docs, Seed)")
+	}
+	three := pairs[3]
+	if len(three) != 3*len(once) || !reflect.DeepEqual(three[:len(once)], once) {
+		t.Fatalf("dupe_factor 3: %d pairs, want %d starting with dupe_factor 1's", len(three), 3*len(once))
+	}
+	differ := 0
+	for i, p := range three {
+		sameDoc := p.A[0]/100 == p.B[0]/100
+		if p.IsNext != sameDoc || (p.IsNext && p.B[0] != p.A[0]+1) {
+			t.Fatalf("pair %d: A %v, B %v, IsNext %v", i, p.A, p.B, p.IsNext)
+		}
+		if j := i % len(once); i >= len(once) && (p.IsNext != three[j].IsNext || p.B[0] != three[j].B[0]) {
+			differ++
+		}
+	}
+	if differ < len(once)/2 {
+		t.Errorf("rounds 2 and 3 differ from round 1 in %d of %d pairs: want fresh draws", differ, 2*len(once))
+	}
+
+	dir := filepath.Join(t.TempDir(), "run")
+	tc := tinyConfig(dir)
+	tc.MaxSteps, tc.WarmupSteps, tc.EvalSteps, tc.SaveSteps, tc.MaxEvalPairs, tc.DupeFactor = 1, 0, 1, 1, 0, 3
+	m, err := pretrain.Train(context.Background(), tc, pretrain.WithCorpus(toy()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Metrics.TrainPairs != 3*8*14 || m.Metrics.EvalPairs != 4*14 {
+		t.Errorf("dupe_factor 3: %d training and %d held-out pairs, want %d and %d", m.Metrics.TrainPairs, m.Metrics.EvalPairs, 3*8*14, 4*14)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, pretrain.RunFile)); !strings.Contains(string(b), `"dupe_factor": 3`) {
+		t.Errorf("run.json does not record dupe_factor 3:\n%s", b)
+	}
 }
