@@ -186,6 +186,8 @@ func copyControl(dir string, steps int) error {
 	}
 	cfg := pretrain.DefaultConfig()
 	cfg.Minutes, cfg.MaxSteps, cfg.EvalSteps, cfg.SaveSteps, cfg.WarmupSteps = 0, steps, 100, steps, steps/10
+	// One sentence a segment, as measured: packing would join each sentence with its copy into one segment.
+	cfg.MaxSeqLength, cfg.SegmentTokens, cfg.DupeFactor = 64, 0, 1
 	cfg.OutputDir, cfg.Progress = dir, os.Stderr
 	m, err := pretrain.Train(context.Background(), cfg, pretrain.WithCorpus(&pretrain.Corpus{Train: pairs(c.Train), Eval: pairs(c.Eval)}))
 	if err != nil {

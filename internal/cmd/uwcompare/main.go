@@ -46,6 +46,7 @@ func Config(smoke bool) pretrain.Config {
 	c := pretrain.DefaultConfig()
 	c.NumHiddenLayers, c.HiddenSize, c.NumAttentionHeads, c.LearningRate, c.NormFirst = 4, 128, 4, 2e-3, true
 	c.MaxSteps, c.WarmupSteps, c.EvalSteps, c.Minutes, c.OutputDir = 1000, 100, 100, 0, ""
+	c.MaxSeqLength, c.SegmentTokens, c.DupeFactor = 64, 0, 1 // the single-sentence pairs its committed runs used
 	return c
 }
 
