@@ -72,14 +72,14 @@ func pretrainEval(args []string, stdout, stderr io.Writer) error {
 	}
 	m, err := pretrain.Load(*dir)
 	if err != nil {
-		return errors.New(strings.TrimPrefix(err.Error(), "pretrain: "))
+		return pretrainErr(err)
 	}
 	if *maxPairs >= 0 {
 		m.Config.MaxEvalPairs = *maxPairs
 	}
 	e, err := m.EvaluateHeldOut(context.Background(), data.Options{Progress: stderr})
 	if err != nil {
-		return errors.New(strings.TrimPrefix(err.Error(), "pretrain: "))
+		return pretrainErr(err)
 	}
 	unigram := 0.0
 	if m.Metrics != nil {
@@ -90,6 +90,11 @@ func pretrainEval(args []string, stdout, stderr io.Writer) error {
 	}
 	printPretrainEval(stdout, e, unigram)
 	return nil
+}
+
+// pretrainErr drops the package's own prefix: run prints "lossbook <command>: " before it.
+func pretrainErr(err error) error {
+	return errors.New(strings.TrimPrefix(err.Error(), "pretrain: "))
 }
 
 // printPretrainEval prints a held-out evaluation beside the unigram baseline.
@@ -161,7 +166,7 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 	cfg.Progress = stderr
 	m, err := pretrain.Train(context.Background(), cfg)
 	if err != nil {
-		return errors.New(strings.TrimPrefix(err.Error(), "pretrain: ")) // the command already names itself
+		return pretrainErr(err)
 	}
 	f := m.Metrics.Final
 	if *asJSON {
